@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "d8-bench",
+        abstract: "d8 benchmarks. Build with -c release; each prints one JSON object.",
+        subcommands: [QueueBenchmark.self]
+    )
+}

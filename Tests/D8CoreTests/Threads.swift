@@ -1,0 +1,17 @@
+import Foundation
+
+/// Runs `body(0..<count)` on `count` real threads at once and waits for all of them.
+/// (DispatchQueue.concurrentPerform would run no more at once than there are cores, which
+/// deadlocks a test whose producers wait for consumers.)
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchGroup()
+    for index in 0..<count {
+        done.enter()
+        let thread = Thread {
+            body(index)
+            done.leave()
+        }
+        thread.start()
+    }
+    done.wait()
+}
