@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The hot path in C11: lock-free priority queues, the worker table and the plugin ABI header.
@@ -23,15 +25,24 @@ let package = Package(
             path: "CCore",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
-        // Domain model and the Swift face of CCore. No I/O.
-        .target(name: "D8Core", dependencies: ["CCore"]),
+        // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
+        .target(name: "D8Core", dependencies: ["CCore", .product(name: "Yams", package: "Yams")]),
+        // The system's SQLite (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The durable task store: SQLite in WAL mode with group commit.
+        .target(
+            name: "D8Store",
+            dependencies: ["CSQLite", "D8Core", .product(name: "Logging", package: "swift-log")]
+        ),
         // The orchestrator: HTTP API over the scheduler.
         .target(
             name: "D8Server",
             dependencies: [
                 "D8Core",
+                "D8Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -51,13 +62,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
-        .testTarget(
-            name: "D8ServerTests",
-            dependencies: [
-                "D8Server",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
-        ),
+        .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
+        .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core"]),
     ],
     cLanguageStandard: .c11
 )

@@ -1,40 +1,67 @@
+import D8Core
+import D8Store
 import Hummingbird
 import Logging
 
 /// What `d8 serve` needs to start an orchestrator; tests build their own.
 public struct ServerArguments: Sendable {
-    public var host: String
-    /// 0 picks a free port; the bound one is reported through `onListening`.
-    public var port: Int
+    public var config: D8Config
     public var logLevel: Logger.Level
 
-    public init(host: String = "127.0.0.1", port: Int = 7001, logLevel: Logger.Level = .info) {
-        self.host = host
-        self.port = port
+    public init(config: D8Config = .embeddedDefault, logLevel: Logger.Level = .info) {
+        self.config = config
         self.logLevel = logLevel
     }
 }
 
-/// Builds the orchestrator's HTTP application. `onListening` gets the bound port.
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Builds the orchestrator: opens the store under `server.data_dir`, rebuilds the queues from
+/// it and returns the HTTP application. `onListening` gets the bound port (useful with port 0).
 public func buildApplication(
     _ arguments: ServerArguments,
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     let logger = {
         var logger = Logger(label: "d8.orchestrator")
         logger.logLevel = arguments.logLevel
         return logger
     }()
+    let config = arguments.config
+    let auth = config.auth
+    let authOff = auth.workerToken == nil && auth.clientKeys.isEmpty
+    let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.server.host) || config.server.host.hasPrefix("127.")
+    if authOff, !loopback {
+        guard config.server.allowInsecure else {
+            throw ServerStartError(description: "refusing to listen on \(config.server.host) without auth: set auth.worker_token and auth.client_keys, or server.allow_insecure: true")
+        }
+        logger.warning("listening on a non-loopback address WITHOUT auth (server.allow_insecure is true)")
+    }
 
-    let router = Router()
-    router.addRoutes(HealthController().endpoints)
+    let store: TaskStore
+    do { store = try TaskStore(directory: config.server.dataDir, logger: logger) } catch {
+        throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
+    }
+    let orchestrator = try Orchestrator(config: config, store: store, logger: logger)
 
+    let router = Router(context: D8RequestContext.self)
+    router.middlewares.add(ErrorMiddleware(logger: logger))
+    router.middlewares.add(AuthMiddleware(workerToken: auth.workerToken, clientKeys: auth.clientKeys))
+    StatsController(orchestrator: orchestrator).addRoutes(to: router)
+    TaskController(orchestrator: orchestrator).addRoutes(to: router)
+    WorkerController(orchestrator: orchestrator).addRoutes(to: router)
+
+    let host = config.server.host
     return Application(
         router: router,
-        configuration: .init(address: .hostname(arguments.host, port: arguments.port), serverName: "d8"),
+        configuration: .init(address: .hostname(host, port: config.server.port), serverName: "d8"),
+        services: [orchestrator],
         onServerRunning: { channel in
-            let port = channel.localAddress?.port ?? arguments.port
-            logger.info("d8 orchestrator listening on http://\(arguments.host):\(port)")
+            let port = channel.localAddress?.port ?? config.server.port
+            let authState = authOff ? "off (loopback only)" : "on" + (auth.workerToken == nil ? "; worker endpoints open: auth.worker_token is not set" : "") + (auth.clientKeys.isEmpty ? "; client endpoints open: no auth.client_keys" : "")
+            logger.info("d8 orchestrator listening on http://\(host):\(port)", metadata: ["data_dir": "\(config.server.dataDir)", "auth": "\(authState)"])
             await onListening(port)
         },
         logger: logger

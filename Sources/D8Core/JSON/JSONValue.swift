@@ -1,0 +1,124 @@
+import Foundation
+
+/// Any JSON value. Task data and results are free-form JSON that d8 keeps as the client or the
+/// worker sent it, so they travel as this type rather than as fixed structs.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public subscript(key: String) -> JSONValue? {
+        if case let .object(members) = self { members[key] } else { nil }
+    }
+
+    public var objectValue: [String: JSONValue]? { if case let .object(o) = self { o } else { nil } }
+    public var stringValue: String? { if case let .string(s) = self { s } else { nil } }
+    public var doubleValue: Double? { if case let .number(n) = self { n } else { nil } }
+    public var boolValue: Bool? { if case let .bool(b) = self { b } else { nil } }
+    public var arrayValue: [JSONValue]? { if case let .array(a) = self { a } else { nil } }
+
+    /// The value as an integer, when it is a number with no fractional part.
+    public var intValue: Int? {
+        guard case let .number(n) = self, n.rounded() == n, abs(n) < 9e15 else { return nil }
+        return Int(n)
+    }
+
+    /// A word for error messages: "a string", "an object"...
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let n = try? container.decode(Double.self) {
+            self = .number(n)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? container.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case let .bool(b): try container.encode(b)
+        case let .number(n):
+            // Integers print without ".0" so ids, counts and priorities look as they were sent.
+            if n.rounded() == n, abs(n) < 9e15 { try container.encode(Int64(n)) } else { try container.encode(n) }
+        case let .string(s): try container.encode(s)
+        case let .array(a): try container.encode(a)
+        case let .object(o): try container.encode(o)
+        }
+    }
+}
+
+extension JSONValue {
+    /// Parses JSON text; throws `JSONParseError` with the decoder's reason when it is not JSON.
+    public static func parse(_ bytes: some DataProtocol) throws(JSONParseError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch let DecodingError.dataCorrupted(context) {
+            let reason = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw JSONParseError(reason: reason ?? context.debugDescription)
+        } catch {
+            throw JSONParseError(reason: "\(error)")
+        }
+    }
+
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue { try parse(Data(text.utf8)) }
+
+    /// Compact JSON text.
+    public var jsonString: String { String(decoding: jsonData, as: UTF8.self) }
+
+    public var jsonData: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding a JSONValue cannot fail: every case maps to JSON (non-finite numbers never
+        // enter, since they come from JSON text or from finite arithmetic).
+        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    }
+}
+
+public struct JSONParseError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "malformed JSON: \(reason)" }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+    public init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
+    public init(_ value: Double?) { self = value.map(JSONValue.number) ?? .null }
+    public init(_ value: Int) { self = .number(Double(value)) }
+}

@@ -1,0 +1,74 @@
+import D8Core
+import Foundation
+import Hummingbird
+
+/// Every refusal d8 answers with: a 4xx (or 503) and `{"error": "<in words>", "code": "<stable>"}`.
+/// Each case is mapped to its status here, once.
+public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+    enum Code: String {
+        case badRequest = "bad_request"
+        case malformedJSON = "malformed_json"
+        case missingField = "missing_field"
+        case invalidField = "invalid_field"
+        case unsupportedMediaType = "unsupported_media_type"
+        case bodyTooLarge = "body_too_large"
+        case unauthorized
+        case forbidden
+        case notFound = "not_found"
+        case unknownWorker = "unknown_worker"
+        case unknownTaskType = "unknown_task_type"
+        case unknownWorkerType = "unknown_worker_type"
+        case staleLease = "stale_lease"
+        case conflict
+        case queueFull = "queue_full"
+        case methodNotAllowed = "method_not_allowed"
+        case shuttingDown = "shutting_down"
+    }
+
+    let code: Code
+    public let message: String
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var status: HTTPResponse.Status {
+        switch code {
+        case .badRequest, .malformedJSON, .missingField, .invalidField: .badRequest
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .bodyTooLarge: .contentTooLarge
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound, .unknownWorker: .notFound
+        case .unknownTaskType, .unknownWorkerType: .unprocessableContent
+        case .staleLease, .conflict: .conflict
+        case .queueFull, .shuttingDown: .serviceUnavailable
+        case .methodNotAllowed: .methodNotAllowed
+        }
+    }
+
+    public var description: String { "\(status.code) \(code.rawValue): \(message)" }
+
+    public var headers: HTTPFields { [:] }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body: JSONValue = ["error": .string(message), "code": .string(code.rawValue)]
+        return Response.json(body, status: status)
+    }
+
+    static func missing(_ field: String) -> APIError { APIError(.missingField, "missing field '\(field)'") }
+    static func invalid(_ field: String, _ expected: String, got value: JSONValue) -> APIError {
+        APIError(.invalidField, "field '\(field)' must be \(expected), got \(value.kindDescription)")
+    }
+}
+
+extension Response {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: value.jsonData))
+        )
+    }
+}

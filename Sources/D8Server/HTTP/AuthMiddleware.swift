@@ -1,0 +1,63 @@
+import D8Core
+import Hummingbird
+
+/// Bearer-token auth with two roles: clients (client keys) and workers (the worker token).
+/// A missing or wrong token is a 401; the other role's token is a 403. A role whose secret is
+/// not configured is open, which `buildApplication` says in its start-up log.
+struct AuthMiddleware: RouterMiddleware {
+    enum Role { case open, client, worker }
+
+    let workerToken: String?
+    let clientKeys: [ClientKey]
+
+    func handle(_ request: Request, context: D8RequestContext, next: (Request, D8RequestContext) async throws -> Response) async throws -> Response {
+        let role = Self.role(method: request.method, path: request.uri.path)
+        let token = Self.bearer(request.headers[.authorization])
+        var context = context
+        switch role {
+        case .open:
+            break
+        case .worker:
+            guard let expected = workerToken else { break }
+            if let token, constantTimeEquals(token, expected) { break }
+            if let token, clientKeys.contains(where: { constantTimeEquals(token, $0.key) }) {
+                throw APIError(.forbidden, "a client key cannot call worker endpoints")
+            }
+            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <worker token>'" : "the worker token is not valid")
+        case .client:
+            guard !clientKeys.isEmpty else { break }
+            if let token, let key = clientKeys.first(where: { constantTimeEquals(token, $0.key) }) {
+                context.clientName = key.name
+                break
+            }
+            if let token, let expected = workerToken, constantTimeEquals(token, expected) {
+                throw APIError(.forbidden, "the worker token cannot call client endpoints")
+            }
+            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <client key>'" : "the client key is not valid")
+        }
+        return try await next(request, context)
+    }
+
+    static func role(method: HTTPRequest.Method, path: String) -> Role {
+        if path == "/health" || path == "/openapi.yaml" { return .open }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count >= 2, parts[0] == "api" else { return .client }
+        if parts[1] == "workers" {
+            return parts.count == 3 && (parts[2] == "list" || parts[2] == "stats") ? .client : .worker
+        }
+        if parts[1] == "tasks", parts.count == 4, parts[3] == "result" { return .worker }
+        return .client
+    }
+
+    static func bearer(_ header: String?) -> String? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Compares secrets in time that depends only on their lengths, not on where they differ.
+func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    let (x, y) = (Array(a.utf8), Array(b.utf8))
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+}

@@ -1,0 +1,26 @@
+import D8Core
+import Hummingbird
+
+/// `/health`, `/api/stats` (and D8's alias `/api/workers/stats`).
+struct StatsController {
+    let orchestrator: Orchestrator
+
+    func addRoutes(to router: Router<D8RequestContext>) {
+        router.get("/health", use: health)
+        router.get("/api/stats", use: stats)
+        router.get("/api/workers/stats", use: stats)
+    }
+
+    @Sendable func health(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let live = orchestrator.liveCounts()
+        return .json([
+            "status": "healthy", "service": "d8-orchestrator", "workers_online": JSONValue(live.workersOnline),
+            "tasks_pending": JSONValue(live.pending), "tasks_in_progress": JSONValue(live.assigned),
+            "timestamp": .number(Orchestrator.epochNow()),
+        ])
+    }
+
+    @Sendable func stats(_ request: Request, context: D8RequestContext) async throws -> Response {
+        .json(try orchestrator.statistics())
+    }
+}

@@ -1,0 +1,107 @@
+import D8Core
+import D8Store
+import Hummingbird
+
+/// Client endpoints for tasks, and the result endpoint workers post to.
+struct TaskController {
+    let orchestrator: Orchestrator
+    var maxBody: Int { orchestrator.config.server.maxBodyBytes }
+
+    func addRoutes(to router: Router<D8RequestContext>) {
+        router.post("/api/tasks/submit", use: submit)
+        router.post("/api/tasks/batch", use: batch)
+        router.get("/api/tasks/status/:task_id", use: status)
+        router.post("/api/tasks/:task_id/cancel", use: cancel)
+        router.get("/api/tasks/queue", use: queue)
+        router.post("/api/tasks/:task_id/result", use: result)
+        router.post("/api/workers/results", use: legacyResult)
+    }
+
+    @Sendable func submit(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let submission = try Self.submission(from: try await request.jsonObject(maxBytes: maxBody))
+        let (record, created) = try await orchestrator.submit([submission], client: context.clientName)[0]
+        var body = record.statusJSON.objectValue ?? [:]
+        // D8 answered "submitted"; a repeated idempotency key returns the first task as it is now.
+        body["status"] = created ? "submitted" : .string(record.status.rawValue)
+        body["duplicate"] = .bool(!created)
+        return .json(.object(body), status: created ? .created : .ok)
+    }
+
+    @Sendable func batch(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        guard let items = body["tasks"] else { throw APIError.missing("tasks") }
+        guard let list = items.arrayValue, !list.isEmpty, list.count <= 10_000 else {
+            throw APIError(.invalidField, "field 'tasks' must be an array of 1 to 10000 task objects")
+        }
+        var submissions: [Submission] = []
+        for (index, item) in list.enumerated() {
+            guard let object = item.objectValue else {
+                throw APIError(.invalidField, "tasks[\(index)] must be a JSON object, got \(item.kindDescription)")
+            }
+            do { submissions.append(try Self.submission(from: object)) } catch {
+                throw APIError(error.code, "tasks[\(index)]: \(error.message)")
+            }
+        }
+        let records = try await orchestrator.submit(submissions, client: context.clientName)
+        return .json(["task_ids": .array(records.map { .string($0.record.taskID) }), "count": JSONValue(records.count), "status": "submitted"], status: .created)
+    }
+
+    @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let id = try context.parameters.require("task_id")
+        return .json(try orchestrator.task(id).statusJSON)
+    }
+
+    @Sendable func cancel(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let id = try context.parameters.require("task_id")
+        return .json(try await orchestrator.cancel(taskID: id).statusJSON)
+    }
+
+    @Sendable func queue(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let limit = request.uri.queryParameters.get("limit", as: Int.self).map { min(max($0, 0), 10_000) } ?? 100
+        return .json(orchestrator.queueSnapshot(limit: limit))
+    }
+
+    @Sendable func result(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let id = try context.parameters.require("task_id")
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        return try await report(taskID: id, body: body)
+    }
+
+    /// D8's `POST /api/workers/results` with `{"task_id","worker_id","result"}`.
+    @Sendable func legacyResult(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        return try await report(taskID: try body.requiredString("task_id"), body: body)
+    }
+
+    private func report(taskID: String, body: [String: JSONValue]) async throws -> Response {
+        let outcome = try await orchestrator.report(
+            taskID: taskID, workerID: try body.requiredString("worker_id"),
+            lease: try body.optionalString("lease"), result: try body.requiredObject("result")
+        )
+        return .json(["status": .string(outcome.rawValue), "task_id": .string(taskID)])
+    }
+
+    static func submission(from body: [String: JSONValue]) throws(APIError) -> Submission {
+        Submission(
+            type: try body.requiredString("type"), data: try body.requiredObject("data"),
+            priority: try body.priority(), idempotencyKey: try body.optionalString("idempotency_key")
+        )
+    }
+}
+
+extension TaskRecord {
+    /// The task as `GET /api/tasks/status/{id}` shows it, in D8's field names.
+    var statusJSON: JSONValue {
+        [
+            "task_id": .string(taskID), "type": .string(type), "status": .string(status.rawValue),
+            "priority": JSONValue(priority), "data": (try? JSONValue.parse(data)) ?? .null,
+            "assigned_to": JSONValue(assignedTo), "worker_type": JSONValue(workerType),
+            "attempt": JSONValue(attempt), "max_attempts": JSONValue(maxAttempts),
+            "created_at": .number(createdAt), "assigned_at": JSONValue(assignedAt),
+            "completed_at": JSONValue(completedAt), "retry_at": JSONValue(notBefore),
+            "result": result.flatMap { try? JSONValue.parse($0) } ?? .null,
+            "errors": (try? JSONValue.parse(errors)) ?? [],
+            "idempotency_key": JSONValue(idempotencyKey), "cost_usd": JSONValue(costUSD),
+        ]
+    }
+}

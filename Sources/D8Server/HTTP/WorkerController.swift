@@ -1,0 +1,94 @@
+import D8Core
+import Hummingbird
+import ServiceLifecycle
+
+/// Worker endpoints: register, heartbeat, long-poll for tasks, unregister; and the client's
+/// list of workers.
+struct WorkerController {
+    let orchestrator: Orchestrator
+    var maxBody: Int { orchestrator.config.server.maxBodyBytes }
+
+    func addRoutes(to router: Router<D8RequestContext>) {
+        router.post("/api/workers/register", use: register)
+        router.post("/api/workers/:worker_id/heartbeat", use: heartbeat)
+        router.get("/api/workers/:worker_id/tasks", use: tasks)
+        router.post("/api/workers/:worker_id/unregister", use: unregister)
+        router.post("/api/workers/unregister", use: legacyUnregister)
+        router.get("/api/workers/list", use: list)
+    }
+
+    @Sendable func register(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        let entry = try await orchestrator.register(
+            workerID: try body.requiredString("worker_id"), workerType: try body.requiredString("worker_type"),
+            capabilities: try body.optionalObject("capabilities") ?? [:]
+        )
+        let queue = orchestrator.config.queue
+        return .json([
+            "status": "registered", "worker_id": .string(entry.id), "worker_type": .string(entry.workerType),
+            "slots": JSONValue(entry.slots), "task_types": .array(entry.taskTypes.map(JSONValue.string)),
+            "heartbeat_interval_s": .number(queue.heartbeatInterval.seconds),
+            "worker_timeout_s": .number(queue.workerTimeout.seconds),
+            "task_timeout_s": .number(queue.taskTimeout.seconds),
+        ])
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: D8RequestContext) async throws -> Response {
+        try orchestrator.touch(workerID: try context.parameters.require("worker_id"))
+        return .json(["status": "ok"])
+    }
+
+    /// `GET /api/workers/{id}/tasks?wait=<seconds>&max=<n>`: `{"task": ...}` or `{"task": null}`,
+    /// plus `"tasks": [...]` when `max` is given.
+    @Sendable func tasks(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let workerID = try context.parameters.require("worker_id")
+        let query = request.uri.queryParameters
+        let waitCap = orchestrator.config.queue.maxLongPoll.seconds
+        guard let wait = Self.number(query["wait"], default: 0), wait >= 0 else {
+            throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(waitCap))")
+        }
+        guard let max = Self.number(query["max"], default: 1), max >= 1, max <= 1000, max.rounded() == max else {
+            throw APIError(.invalidField, "query 'max' must be an integer from 1 to 1000")
+        }
+        let orchestrator = self.orchestrator
+        // Shutdown answers a waiting long-poll at once with no task.
+        let leased = try await withGracefulShutdownHandler {
+            try await orchestrator.lease(workerID: workerID, max: Int(max), wait: .milliseconds(Int64(min(wait, waitCap) * 1000)))
+        } onGracefulShutdown: {
+            orchestrator.beginShutdown()
+        }
+        var body: [String: JSONValue] = ["task": leased.first ?? .null]
+        if query["max"] != nil { body["tasks"] = .array(leased) }
+        return .json(.object(body))
+    }
+
+    @Sendable func unregister(_ request: Request, context: D8RequestContext) async throws -> Response {
+        try await orchestrator.unregister(workerID: try context.parameters.require("worker_id"))
+        return .json(["status": "unregistered"])
+    }
+
+    /// D8's `POST /api/workers/unregister` with `{"worker_id"}`.
+    @Sendable func legacyUnregister(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        try await orchestrator.unregister(workerID: try body.requiredString("worker_id"))
+        return .json(["status": "unregistered"])
+    }
+
+    @Sendable func list(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let workers: [JSONValue] = orchestrator.workerList().map { entry, row in
+            [
+                "worker_id": .string(entry.id), "worker_type": .string(entry.workerType),
+                "status": .string(row?.state.rawValue ?? "dead"), "last_heartbeat": .number(entry.lastSeen),
+                "registered_at": .number(entry.registeredAt), "slots": JSONValue(entry.slots),
+                "busy_slots": JSONValue(row?.busySlots ?? 0), "tasks_completed": JSONValue(entry.completed),
+                "tasks_failed": JSONValue(entry.failed), "capabilities": entry.capabilities,
+            ]
+        }
+        return .json(["workers": .array(workers), "total": JSONValue(workers.count)])
+    }
+
+    private static func number(_ text: Substring?, default value: Double) -> Double? {
+        guard let text else { return value }
+        return Double(text).flatMap { $0.isFinite ? $0 : nil }
+    }
+}

@@ -1,0 +1,146 @@
+import D8Core
+import D8Store
+import Foundation
+
+extension Orchestrator {
+    enum ReportOutcome: String {
+        case received
+        /// The same result again (same worker, same lease): answered, not counted twice.
+        case duplicate
+    }
+
+    /// Takes a worker's result. Only the worker holding the task's current lease may report it;
+    /// old D8 workers send no lease and are accepted while they hold the task.
+    func report(taskID: String, workerID: String, lease: String?, result: JSONValue) async throws(APIError) -> ReportOutcome {
+        guard let success = result["success"]?.boolValue else {
+            throw APIError(.missingField, "missing field 'result.success' (true or false)")
+        }
+        _ = try? touch(workerID: workerID) // a reaped worker may still send a result; the lease decides
+        let now = Self.epochNow()
+
+        enum Step { case recorded(TaskRecord), duplicate, notLive }
+        let step = try state.withLock { state throws(APIError) -> Step in
+            guard let seq = state.seqByTaskID[taskID], var live = state.tasks[seq] else { return .notLive }
+            let r = live.record
+            guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
+                if r.assignedTo == workerID, lease == r.lease || lease == nil, r.status.isFinished { return .duplicate }
+                throw Self.staleLease(taskID, workerID: workerID, record: r)
+            }
+            releaseHold(seq, worker: workerID, in: &state)
+            if success {
+                live.record.result = Self.completedResult(result, record: r, now: now).jsonString
+                live.record.costUSD = result["cost_usd"]?.doubleValue
+                live.record.finish(.completed, at: now)
+                state.workers[workerID]?.completed += 1
+            } else {
+                let message = result["error"]?.stringValue ?? "the worker reported a failure without a message"
+                live.record.appendError(message, worker: workerID, at: now, details: result)
+                live.record.costUSD = result["cost_usd"]?.doubleValue
+                if result["retryable"]?.boolValue == true, r.attempt < r.maxAttempts {
+                    live.record.returnToQueue(notBefore: now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue))
+                    state.parked.insert(seq)
+                } else {
+                    live.record.result = Self.completedResult(result, record: r, now: now).jsonString
+                    live.record.finish(result["retryable"]?.boolValue == true ? .dead : .failed, at: now)
+                }
+                state.workers[workerID]?.failed += 1
+            }
+            state.tasks[seq] = live
+            return .recorded(live.record)
+        }
+
+        switch step {
+        case .duplicate: return .duplicate
+        case .recorded(let record):
+            if record.status.isFinished { try await persistAndForget(record) } else { try await persistLive(record) }
+            return .received
+        case .notLive:
+            // Not live: finished and stored, or unknown.
+            guard let stored = try? store.record(taskID: taskID) else {
+                throw APIError(.notFound, "no task with id '\(taskID)'")
+            }
+            if stored.assignedTo == workerID, lease == nil || lease == stored.lease, stored.status.isFinished { return .duplicate }
+            throw Self.staleLease(taskID, workerID: workerID, record: stored)
+        }
+    }
+
+    static func staleLease(_ taskID: String, workerID: String, record: TaskRecord) -> APIError {
+        APIError(.staleLease, "worker '\(workerID)' does not hold a current lease on task '\(taskID)' (it is \(record.status.rawValue)); the result was not recorded")
+    }
+
+    /// The result as kept: what the worker sent, plus what d8 adds. LLM text is in `output` and,
+    /// for old clients, also in `result`.
+    static func completedResult(_ result: JSONValue, record: TaskRecord, now: Double) -> JSONValue {
+        var object = result.objectValue ?? [:]
+        if object["worker_type"] == nil, let type = record.workerType { object["worker_type"] = .string(type) }
+        if object["latency_ms"] == nil, let assigned = record.assignedAt { object["latency_ms"] = .number(((now - assigned) * 1000).rounded()) }
+        if object["result"] == nil, let output = object["output"] { object["result"] = output }
+        if object["output"] == nil, case .string? = object["result"] { object["output"] = object["result"] }
+        object["attempt"] = JSONValue(record.attempt)
+        return .object(object)
+    }
+
+    /// Exponential backoff with jitter, never sooner than the provider's retry-after.
+    func retryDelay(attempt: Int, retryAfter: Double?) -> Double {
+        let base = config.queue.retryBackoff.seconds, cap = config.queue.retryBackoffMax.seconds
+        let exponential = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        let jittered = exponential * Double.random(in: 0.5...1.0)
+        return max(jittered, min(retryAfter ?? 0, cap * 10))
+    }
+
+    /// Writes a task that is still live (back to pending after a retryable failure).
+    func persistLive(_ record: TaskRecord) async throws(APIError) {
+        do { try await store.write([record]) } catch {
+            throw APIError(.shuttingDown, "the task store refused the write: \(error)")
+        }
+    }
+
+    /// Takes a leased task back from its worker: pending again (or dead when its attempts are
+    /// used up), with the reason kept among its errors. Returns the record to write.
+    func requeueLeased(_ seq: UInt64, reason: String, countsAsAttempt: Bool, in state: inout State) -> TaskRecord? {
+        guard var live = state.tasks[seq], live.record.status == .assigned else { return nil }
+        let now = Self.epochNow()
+        if let worker = live.record.assignedTo { releaseHold(seq, worker: worker, in: &state) }
+        live.record.appendError(reason, worker: live.record.assignedTo, at: now)
+        if !countsAsAttempt { live.record.attempt -= 1 }
+        if live.record.attempt >= live.record.maxAttempts {
+            live.record.finish(.dead, at: now)
+        } else {
+            live.record.returnToQueue()
+        }
+        state.tasks[seq] = live
+        return live.record
+    }
+
+    /// Frees the worker's slot and forgets that it holds the task.
+    func releaseHold(_ seq: UInt64, worker: String, in state: inout State) {
+        state.leased.remove(seq)
+        guard state.workers[worker]?.held.remove(seq) != nil, let key = state.workers[worker]?.key else { return }
+        try? workerTable.releaseSlot(key)
+    }
+
+    /// After tasks were taken back: write them, queue the pending ones and wake workers; the
+    /// dead ones leave the live state once written.
+    func afterRequeue(_ records: [TaskRecord]) {
+        guard !records.isEmpty else { return }
+        store.enqueueWrite(records)
+        let pending = records.filter { $0.status == .pending }
+        for record in pending { pushOrPark(record) }
+        wakeWaiters(for: Set(pending.map(\.type)), count: pending.count)
+        let dead = records.filter(\.status.isFinished)
+        guard !dead.isEmpty else { return }
+        Task {
+            try? await store.flush()
+            forgetFinished(dead)
+        }
+    }
+}
+
+extension TaskStatus {
+    var isFinished: Bool {
+        switch self {
+        case .completed, .failed, .cancelled, .dead: true
+        case .pending, .assigned, .held: false
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import D8Core
+import D8Store
+import Foundation
+import Logging
+import Synchronization
+
+/// The heart of d8: tasks, workers, leases and the long-polls waiting for work.
+///
+/// Ordering lives in the lock-free CCore queues (one per task type) and slot accounting in the
+/// CCore worker table, both touched without a lock. The rest of the live state — the unfinished
+/// tasks, the workers' details, the waiting long-polls — sits behind one mutex, held only for
+/// dictionary updates, never across an await. Every change of a task goes to the durable store.
+final class Orchestrator: Sendable {
+    let config: D8Config
+    let store: TaskStore
+    let logger: Logger
+    let queues: [String: TaskQueue]
+    let workerTable: WorkerTable
+    let state: Mutex<State>
+    private let nextSeq: Atomic<UInt64>
+    private let started = ContinuousClock.now
+
+    struct State {
+        var tasks: [UInt64: LiveTask] = [:]       // pending, assigned and delayed tasks
+        var leased: Set<UInt64> = []               // assigned: watched for lease expiry
+        var parked: Set<UInt64> = []               // pending but out of the queue: a retry delay or a full queue
+        var seqByTaskID: [String: UInt64] = [:]
+        var seqByIdempotencyKey: [String: UInt64] = [:]
+        var workers: [String: WorkerEntry] = [:]
+        var workerIDByKey: [UInt64: String] = [:]
+        var waiters: [Waiter] = []
+        var nextWorkerKey: UInt64 = 1
+        var shuttingDown = false
+    }
+
+    init(config: D8Config, store: TaskStore, logger: Logger) throws {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        let capacity = config.queue.capacity
+        let agingMillis = UInt64(config.queue.aging.milliseconds)
+        var queues: [String: TaskQueue] = [:]
+        for type in config.taskTypes {
+            queues[type.name] = try TaskQueue(capacityPerPriority: capacity, agingInterval: agingMillis)
+        }
+        self.queues = queues
+        workerTable = try WorkerTable(capacity: 65_536, typeCount: max(1, config.workerTypes.count))
+        state = Mutex(State())
+        nextSeq = Atomic(try store.maxSeq() + 1)
+        try recover()
+    }
+
+    /// Rebuilds the queues from the store. Tasks leased when the last process died go back to
+    /// the queue: their worker may still finish, but its result no longer holds a lease.
+    private func recover() throws {
+        let now = Self.epochNow()
+        var requeued: [TaskRecord] = []
+        var pending = 0
+        for var record in try store.unfinished() {
+            if record.status == .assigned {
+                record.appendError("the orchestrator restarted while this attempt was leased", worker: record.assignedTo, at: now)
+                if record.attempt >= record.maxAttempts {
+                    record.finish(.dead, at: now)
+                    requeued.append(record)
+                    continue
+                }
+                record.returnToQueue()
+                requeued.append(record)
+            }
+            guard record.status == .pending || record.status == .held else { continue }
+            let live = LiveTask(record: record)
+            state.withLock { state in
+                state.tasks[record.seq] = live
+                if record.notBefore != nil { state.parked.insert(record.seq) }
+                state.seqByTaskID[record.taskID] = record.seq
+                if let key = record.idempotencyKey { state.seqByIdempotencyKey[key] = record.seq }
+            }
+            if record.status == .pending, record.notBefore == nil { pushOrPark(record) }
+            pending += 1
+        }
+        store.enqueueWrite(requeued)
+        if pending > 0 || !requeued.isEmpty {
+            logger.info("recovered tasks from the store", metadata: ["pending": "\(pending)", "requeued": "\(requeued.count)"])
+        }
+    }
+
+    /// Puts a pending task in its type's queue. A full queue parks it (it stays pending and the
+    /// maintenance loop retries), so a task already accepted is never dropped.
+    func pushOrPark(_ record: TaskRecord) {
+        guard let queue = queues[record.type] else { return }
+        do {
+            try queue.push(record.seq, priority: record.priority, now: ticks())
+        } catch {
+            logger.warning("queue full; task parked until there is room", metadata: ["task_id": "\(record.taskID)"])
+            _ = state.withLock { $0.parked.insert(record.seq) }
+        }
+    }
+
+    func allocateSeq() -> UInt64 { nextSeq.add(1, ordering: .relaxed).oldValue }
+
+    /// Milliseconds since start: the CCore clock for aging and heartbeats.
+    func ticks() -> UInt64 {
+        let elapsed = ContinuousClock.now - started
+        return UInt64(elapsed.components.seconds) * 1000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Unix epoch seconds, as D8 reported times.
+    static func epochNow() -> Double { Date().timeIntervalSince1970 }
+
+    var workerTimeoutMillis: UInt64 { UInt64(config.queue.workerTimeout.milliseconds) }
+    var taskTimeoutSeconds: Double { config.queue.taskTimeout.seconds }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,54 @@
+import D8Core
+import Synchronization
+
+/// What the orchestrator knows of a registered worker beyond its row in the worker table.
+struct WorkerEntry: Sendable {
+    let id: String
+    /// The worker's number in the CCore worker table.
+    let key: UInt64
+    let workerType: String
+    let typeIndex: Int
+    let slots: Int
+    /// Task types this worker type may serve, from the routes.
+    let taskTypes: [String]
+    let capabilities: JSONValue
+    let registeredAt: Double
+    var lastSeen: Double
+    var held: Set<UInt64> = []
+    var completed = 0
+    var failed = 0
+}
+
+/// A long-poll waiting for work; woken when a task it may serve arrives, or at its deadline.
+final class Waiter: Sendable {
+    let workerID: String
+    let taskTypes: Set<String>
+    let deadline: ContinuousClock.Instant
+    private let signal = Mutex<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    init(workerID: String, taskTypes: Set<String>, deadline: ContinuousClock.Instant) {
+        self.workerID = workerID
+        self.taskTypes = taskTypes
+        self.deadline = deadline
+    }
+
+    /// Wakes the long-poll; safe to call before it sleeps and more than once.
+    func fire() {
+        let continuation = signal.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.fired = true
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        continuation?.resume()
+    }
+
+    func sleep() async {
+        await withCheckedContinuation { continuation in
+            let firedAlready = signal.withLock { s in
+                if !s.fired { s.continuation = continuation }
+                return s.fired
+            }
+            if firedAlready { continuation.resume() }
+        }
+    }
+}

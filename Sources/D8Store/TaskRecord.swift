@@ -1,0 +1,76 @@
+/// Where a task is in its lifecycle (DESIGN §3).
+public enum TaskStatus: String, Sendable, Codable, CaseIterable {
+    case pending, assigned, completed, failed, cancelled, dead, held
+
+    /// Statuses the orchestrator rebuilds its queues from on start.
+    static let unfinished: [TaskStatus] = [.pending, .assigned, .held]
+    /// Statuses `prune` may delete.
+    static let finished: [TaskStatus] = [.completed, .failed, .cancelled, .dead]
+}
+
+/// One task as stored: a row of the `tasks` table.
+public struct TaskRecord: Sendable, Equatable {
+    /// Numeric id > 0 (at most Int64.max), the primary key; also the id in the in-memory queue.
+    public var seq: UInt64
+    /// The public id (a UUID string), unique.
+    public var taskID: String
+    public var type: String
+    /// The task's data: JSON object text as submitted.
+    public var data: String
+    public var priority: Int
+    public var status: TaskStatus
+    /// Leases handed out so far.
+    public var attempt: Int
+    public var maxAttempts: Int
+    /// Worker id.
+    public var assignedTo: String?
+    public var workerType: String?
+    public var lease: String?
+    public var leaseExpiresAt: Double?
+    /// Times are Unix epoch seconds, as in the old D8.
+    public var createdAt: Double
+    public var assignedAt: Double?
+    public var completedAt: Double?
+    /// Retry backoff: not dispatchable before this time.
+    public var notBefore: Double?
+    /// JSON text of the final result.
+    public var result: String?
+    /// JSON array text of every attempt's error; "[]" when none.
+    public var errors: String
+    public var idempotencyKey: String?
+    /// Name of the client key that submitted the task.
+    public var client: String?
+    public var costUSD: Double?
+
+    public init(
+        seq: UInt64, taskID: String, type: String, data: String, priority: Int,
+        status: TaskStatus = .pending, attempt: Int = 0, maxAttempts: Int,
+        assignedTo: String? = nil, workerType: String? = nil,
+        lease: String? = nil, leaseExpiresAt: Double? = nil,
+        createdAt: Double, assignedAt: Double? = nil, completedAt: Double? = nil,
+        notBefore: Double? = nil, result: String? = nil, errors: String = "[]",
+        idempotencyKey: String? = nil, client: String? = nil, costUSD: Double? = nil
+    ) {
+        self.seq = seq
+        self.taskID = taskID
+        self.type = type
+        self.data = data
+        self.priority = priority
+        self.status = status
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.assignedTo = assignedTo
+        self.workerType = workerType
+        self.lease = lease
+        self.leaseExpiresAt = leaseExpiresAt
+        self.createdAt = createdAt
+        self.assignedAt = assignedAt
+        self.completedAt = completedAt
+        self.notBefore = notBefore
+        self.result = result
+        self.errors = errors
+        self.idempotencyKey = idempotencyKey
+        self.client = client
+        self.costUSD = costUSD
+    }
+}

@@ -1,0 +1,37 @@
+/// Reads, on the read connection: they see committed rows only.
+extension TaskStore {
+    /// Tasks pending, assigned or held, in seq order: what the orchestrator requeues on start.
+    public func unfinished() throws(StoreError) -> [TaskRecord] {
+        try records(
+            "\(TaskRecord.select) WHERE status IN (?1, ?2, ?3) ORDER BY seq",
+            TaskStatus.unfinished.map { .text($0.rawValue) })
+    }
+
+    public func record(taskID: String) throws(StoreError) -> TaskRecord? {
+        try records("\(TaskRecord.select) WHERE task_id = ?1", [.text(taskID)]).first
+    }
+
+    public func record(idempotencyKey: String) throws(StoreError) -> TaskRecord? {
+        try records("\(TaskRecord.select) WHERE idempotency_key = ?1", [.text(idempotencyKey)]).first
+    }
+
+    /// The highest seq stored, 0 when empty: new tasks continue from it.
+    public func maxSeq() throws(StoreError) -> UInt64 {
+        try read { db throws(StoreError) in
+            try db.withStatement("SELECT COALESCE(MAX(seq), 0) FROM tasks") { row throws(StoreError) in
+                try row.step() ? UInt64(row.integer(0)) : 0
+            }
+        }
+    }
+
+    private func records(_ sql: String, _ parameters: [SQLiteValue]) throws(StoreError) -> [TaskRecord] {
+        try read { db throws(StoreError) in
+            try db.withStatement(sql) { row throws(StoreError) in
+                try row.bind(parameters)
+                var records: [TaskRecord] = []
+                while try row.step() { records.append(try TaskRecord(row: row, path: db.path)) }
+                return records
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// Connection settings and the versioned schema.
+extension TaskStore {
+    /// Migration `i` takes the schema from version `i` (PRAGMA user_version) to `i + 1`.
+    /// Append new ones; never edit one that has shipped.
+    static let migrations = [
+        """
+        CREATE TABLE tasks (
+            seq INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            assigned_to TEXT,
+            worker_type TEXT,
+            lease TEXT,
+            lease_expires_at REAL,
+            created_at REAL NOT NULL,
+            assigned_at REAL,
+            completed_at REAL,
+            not_before REAL,
+            result TEXT,
+            errors TEXT NOT NULL,
+            idempotency_key TEXT,
+            client TEXT,
+            cost_usd REAL
+        ) STRICT;
+        CREATE UNIQUE INDEX tasks_task_id ON tasks (task_id);
+        CREATE UNIQUE INDEX tasks_idempotency_key ON tasks (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX tasks_status ON tasks (status);
+        CREATE INDEX tasks_type_status ON tasks (type, status);
+        CREATE INDEX tasks_completed_at ON tasks (completed_at);
+        """,
+    ]
+
+    /// How long a connection waits for another one's lock (another process, a checkpoint).
+    static let busyTimeoutMilliseconds = 5_000
+
+    /// WAL so reads go on while the writer commits; synchronous=FULL so a commit is fsync'd
+    /// before `write` returns. Then brings the schema up to date.
+    static func prepareWriter(_ db: SQLiteConnection) throws(StoreError) {
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        let mode = try db.withStatement("PRAGMA journal_mode = WAL") { row throws(StoreError) in
+            try row.step() ? row.text(0) : ""
+        }
+        guard mode.lowercased() == "wal" else {
+            throw .schema("cannot switch to WAL journaling (journal mode stays '\(mode)')", path: db.path)
+        }
+        try db.execute("PRAGMA synchronous = FULL")
+        try migrate(db)
+    }
+
+    static func prepareReader(_ db: SQLiteConnection) throws(StoreError) {
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+    }
+
+    private static func migrate(_ db: SQLiteConnection) throws(StoreError) {
+        let version = try db.withStatement("PRAGMA user_version") { row throws(StoreError) in
+            try row.step() ? Int(row.integer(0)) : 0
+        }
+        guard version <= migrations.count else {
+            throw .schema(
+                "schema version \(version) is newer than this d8 understands (\(migrations.count)); upgrade d8",
+                path: db.path)
+        }
+        for next in version..<migrations.count {
+            // Each step and its version number commit together or not at all.
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(migrations[next])
+                try db.execute("PRAGMA user_version = \(next + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

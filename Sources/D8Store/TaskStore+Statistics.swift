@@ -1,0 +1,59 @@
+extension TaskStore {
+    /// Counts by type and status, latency percentiles over the newest `sampleLimit` finished
+    /// tasks of each type, and outcomes and cost by worker type.
+    public func statistics(sampleLimit: Int = 10_000) throws(StoreError) -> StoreStatistics {
+        try read { db throws(StoreError) in
+            var statistics = StoreStatistics()
+            var counts: [String: [TaskStatus: Int]] = [:]
+            try db.withStatement("SELECT type, status, COUNT(*) FROM tasks GROUP BY type, status") {
+                row throws(StoreError) in
+                while try row.step() {
+                    let rawStatus = row.text(1)
+                    guard let status = TaskStatus(rawValue: rawStatus) else {
+                        throw .corruptRow("unknown status '\(rawStatus)'", path: db.path)
+                    }
+                    counts[row.text(0), default: [:]][status] = Int(row.integer(2))
+                }
+            }
+            for (type, typeCounts) in counts {
+                let (waits, runs) = try Self.latencies(db, type: type, limit: sampleLimit)
+                statistics.byType[type] = TypeStatistics(
+                    counts: typeCounts, queueWait: Percentiles(nearestRank: waits), runTime: Percentiles(nearestRank: runs))
+            }
+            let byWorkerType = """
+                SELECT worker_type, SUM(status = ?1), SUM(status IN (?2, ?3)), TOTAL(cost_usd)
+                FROM tasks WHERE worker_type IS NOT NULL GROUP BY worker_type
+                """
+            try db.withStatement(byWorkerType) { row throws(StoreError) in
+                try row.bind([TaskStatus.completed, .failed, .dead].map { .text($0.rawValue) })
+                while try row.step() {
+                    statistics.byWorkerType[row.text(0)] = WorkerTypeStatistics(
+                        completed: Int(row.integer(1)), failed: Int(row.integer(2)), costUSD: row.real(3))
+                }
+            }
+            return statistics
+        }
+    }
+
+    /// Queue waits and run times of the newest `limit` tasks of `type` that were assigned and
+    /// then completed, failed or went dead (cancelled ones would skew both).
+    private static func latencies(
+        _ db: SQLiteConnection, type: String, limit: Int
+    ) throws(StoreError) -> (waits: [Double], runs: [Double]) {
+        let sql = """
+            SELECT created_at, assigned_at, completed_at FROM tasks
+            WHERE type = ?1 AND status IN (?2, ?3, ?4) AND assigned_at IS NOT NULL AND completed_at IS NOT NULL
+            ORDER BY completed_at DESC LIMIT ?5
+            """
+        return try db.withStatement(sql) { row throws(StoreError) in
+            try row.bind([.text(type)] + [TaskStatus.completed, .failed, .dead].map { .text($0.rawValue) }
+                + [.integer(Int64(limit))])
+            var waits: [Double] = [], runs: [Double] = []
+            while try row.step() {
+                waits.append(row.real(1) - row.real(0))
+                runs.append(row.real(2) - row.real(1))
+            }
+            return (waits, runs)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Testing
+@testable import D8Core
+
+@Suite("Config: errors and warnings, each with file, line and key")
+struct ConfigValidationTests {
+    @Test func unknownKeysAreWarningsWithTheirLine() throws {
+        let loaded = try parseConfig("""
+        server:
+          port: 7002
+        queue:
+          agin: 10s
+        servr: {}
+        auth: { client_keys: [{ name: a, key: k, budget: 1 }] }
+        """)
+        #expect(loaded.config.server.port == 7002)
+        #expect(loaded.warnings == [
+            "config.yaml:4: queue.agin: unknown key (known: aging, capacity, heartbeat_interval, max_attempts, max_long_poll, "
+                + "retry_backoff, retry_backoff_max, task_timeout, worker_timeout)",
+            "config.yaml:5: servr: unknown key (known: auth, budgets, plugins, queue, server, task_types, worker_types)",
+            "config.yaml:6: auth.client_keys[0].budget: unknown key (known: daily_budget_usd, key, name)",
+        ])
+    }
+
+    @Test func aWorkerTimeoutWithinTheHeartbeatIntervalIsAWarning() throws {
+        let loaded = try parseConfig("queue:\n  worker_timeout: 20s\n")
+        #expect(loaded.warnings == ["config.yaml:2: queue.worker_timeout: worker_timeout is not longer than heartbeat_interval, "
+            + "so idle live workers will be declared dead"])
+    }
+
+    @Test(arguments: [
+        ("server:\n  port: 70000", "config.yaml:2: server.port: must be from 0 to 65535, got 70000"),
+        ("server:\n  port: -1", "config.yaml:2: server.port: must be from 0 to 65535, got -1"),
+        ("server: { port: seven }", #"config.yaml:1: server.port: expected an integer, got "seven""#),
+        ("server: { allow_insecure: maybe }", #"config.yaml:1: server.allow_insecure: expected true or false, got "maybe""#),
+        ("server: { host: \"\" }", "config.yaml:1: server.host: must not be empty"),
+        ("queue:\n\n  max_attempts: 0", "config.yaml:3: queue.max_attempts: must be at least 1, got 0"),
+        ("queue: { capacity: 0 }", "config.yaml:1: queue.capacity: must be from 1 to 2147483648, got 0"),
+        ("worker_types:\n  w:\n    slots: 0", "config.yaml:3: worker_types.w.slots: must be at least 1, got 0"),
+        ("queue:\n  - aging: 1s", "config.yaml:2: queue: expected a mapping, got a list"),
+        ("- server", "config.yaml:1: expected a mapping, got a list"),
+        ("worker_types: { w: 3 }", "config.yaml:1: worker_types.w: expected a mapping, got a single value"),
+        ("auth: { client_keys: { a: b } }", "config.yaml:1: auth.client_keys: expected a list, got a mapping"),
+        ("plugins: { dir: { a: b } }", "config.yaml:1: plugins.dir: expected a string, got a mapping"),
+        ("worker_types: { groq: {}, deepseek: {} }\ntask_types:\n  agent_action:\n    route: [deepseek, gpt]",
+         "config.yaml:4: task_types.agent_action.route[1]: route names unknown worker type 'gpt' (declared: groq, deepseek)"),
+        ("task_types: { t: { route: [gpt] } }",
+         "config.yaml:1: task_types.t.route[0]: route names unknown worker type 'gpt' (declared: none)"),
+        ("worker_types: { a: {} }\ntask_types: { t: { route: [a, a] } }",
+         "config.yaml:2: task_types.t.route[1]: route names worker type 'a' twice"),
+        ("task_types:\n  \"bad name\": { route: [] }",
+         "config.yaml:2: task_types.bad name: 'bad name' is not a valid task type name: use letters, digits, '_' and '-'"),
+        ("worker_types: { \"gr/oq\": {} }",
+         "config.yaml:1: worker_types.gr/oq: 'gr/oq' is not a valid worker type name: use letters, digits, '_' and '-'"),
+        ("auth:\n  client_keys:\n    - { name: a, key: k1 }\n    - { name: a, key: k2 }",
+         "config.yaml:4: auth.client_keys[1].name: duplicate client key name 'a' (also at line 3)"),
+        ("auth:\n  client_keys:\n    - { name: a, key: k1 }\n    - { name: b, key: k1 }",
+         "config.yaml:4: auth.client_keys[1].key: the same key as client 'a' (line 3); each client needs its own"),
+        ("auth:\n  worker_token: t\n  client_keys:\n    - { name: a, key: t }",
+         "config.yaml:4: auth.client_keys[0].key: must differ from auth.worker_token"),
+        ("auth:\n  client_keys:\n    - name: a\n      daily_budget_usd: 5", "config.yaml:3: auth.client_keys[0].key: is required"),
+        ("auth:\n  client_keys:\n    - key: k", "config.yaml:3: auth.client_keys[0].name: is required"),
+        ("auth:\n  client_keys:\n    - { name: a, key: }", "config.yaml:3: auth.client_keys[0].key: is required but empty"),
+        ("auth: { client_keys: [{ name: a, key: k, daily_budget_usd: -1 }] }",
+         "config.yaml:1: auth.client_keys[0].daily_budget_usd: must be at least 0, got -1"),
+        ("server:\n  port: 1\n  port: 2", "config.yaml:2: invalid YAML: 'port' written twice in one mapping"),
+        ("server:\n  port: [1\n", "config.yaml:3: invalid YAML: while parsing a flow node, did not find expected node content"),
+    ])
+    func refusesWithAPreciseMessage(yaml: String, message: String) {
+        #expect(configError(yaml) == message)
+    }
+
+    @Test func secretsNeverAppearInMessages() throws {
+        let secret = "sk-SECRET-1234"
+        let env = ["TOKEN": secret]
+        let cases = [
+            "auth:\n  worker_token: \(secret)\n  client_keys:\n    - { name: a, key: \(secret) }",
+            "auth:\n  client_keys:\n    - { name: a, key: \(secret) }\n    - { name: b, key: \(secret) }",
+            "auth:\n  client_keys:\n    - { name: a, key: ${TOKEN} }\n    - { name: b, key: ${TOKEN} }",
+            "worker_types:\n  groq:\n    api_key: \(secret): oops",
+            "worker_types:\n  groq: { api_key: \"\(secret)\" }\n  groq: {}",
+            "auth: { worker_token: \"\(secret)${\" }",
+        ]
+        for yaml in cases {
+            let message = try #require(configError(yaml, env: env), "\(yaml)")
+            #expect(!message.contains(secret), "\(message)")
+            #expect(!message.contains("SECRET"), "\(message)")
+        }
+        let warned = try parseConfig("auth: { wroker_token: \(secret) }\nworker_types: { g: { api_key: \"${K}\" } }", env: env)
+        #expect(warned.warnings.count == 2)
+        #expect(warned.warnings.allSatisfy { !$0.contains(secret) })
+        #expect(!"\(ClientKey(name: "a", key: secret))".contains(secret))
+    }
+
+    @Test func aFileThatCannotBeReadSaysWhy() {
+        #expect(throws: ConfigError(file: "/nonexistent/d8.yaml", line: nil, key: "",
+                                    message: "cannot read config file /nonexistent/d8.yaml: No such file or directory")) {
+            try D8Config.load(path: "/nonexistent/d8.yaml", environment: [:])
+        }
+        let error = ConfigError(file: "/x/y.yaml", line: nil, key: "", message: "cannot read config file /x/y.yaml: No such file or directory")
+        #expect(error.description == "cannot read config file /x/y.yaml: No such file or directory")
+        #expect(ConfigError(file: "c.yaml", line: 12, key: "queue.aging", message: "m").description == "c.yaml:12: queue.aging: m")
+    }
+}

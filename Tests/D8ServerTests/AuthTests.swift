@@ -1,0 +1,70 @@
+import D8Core
+import Foundation
+import Testing
+
+@Suite("Auth: client keys and the worker token")
+struct AuthTests {
+    static let workerToken = "wt-secret-7c1f"
+    static let clientKey = "ck-secret-93ab"
+
+    static func start() async throws -> LiveServer {
+        try await LiveServer.start { config in
+            config.auth.workerToken = workerToken
+            config.auth.clientKeys = [ClientKey(name: "discovery", key: clientKey)]
+        }
+    }
+
+    /// Every endpoint: which role it belongs to.
+    static let endpoints: [(method: String, path: String, role: String)] = [
+        ("POST", "/api/tasks/submit", "client"), ("POST", "/api/tasks/batch", "client"),
+        ("GET", "/api/tasks/status/x", "client"), ("POST", "/api/tasks/x/cancel", "client"),
+        ("GET", "/api/tasks/queue", "client"), ("GET", "/api/stats", "client"),
+        ("GET", "/api/workers/stats", "client"), ("GET", "/api/workers/list", "client"),
+        ("POST", "/api/workers/register", "worker"), ("POST", "/api/workers/w/heartbeat", "worker"),
+        ("GET", "/api/workers/w/tasks", "worker"), ("POST", "/api/workers/w/unregister", "worker"),
+        ("POST", "/api/workers/unregister", "worker"), ("POST", "/api/workers/results", "worker"),
+        ("POST", "/api/tasks/x/result", "worker"),
+    ]
+
+    @Test func everyEndpointWantsItsOwnRole() async throws {
+        let server = try await Self.start()
+        defer { Task { await server.stop() } }
+        for (method, path, role) in Self.endpoints {
+            let none = try await server.client.send(method, path)
+            #expect(none.status == 401, "\(method) \(path) without a token")
+            var wrong = server.client
+            wrong.token = "guess"
+            #expect(try await wrong.send(method, path).status == 401, "\(method) \(path) with a wrong token")
+            var other = server.client
+            other.token = role == "client" ? Self.workerToken : Self.clientKey
+            let crossed = try await other.send(method, path)
+            #expect(crossed.status == 403, "\(method) \(path) with the other role's token")
+            #expect(crossed["error"]?.stringValue?.contains(Self.workerToken) == false)
+            #expect(crossed["error"]?.stringValue?.contains(Self.clientKey) == false)
+            var right = server.client
+            right.token = role == "client" ? Self.clientKey : Self.workerToken
+            let allowed = try await right.send(method, path)
+            #expect(allowed.status != 401 && allowed.status != 403, "\(method) \(path) with its own token")
+        }
+        #expect(try await server.client.get("/health").status == 200, "health needs no token")
+    }
+
+    @Test func theRightTokensRunATaskAndKeysNeverShow() async throws {
+        let server = try await Self.start()
+        defer { Task { await server.stop() } }
+        var client = server.client
+        client.token = Self.clientKey
+        var worker = server.client
+        worker.token = Self.workerToken
+        try await worker.register("w")
+        let id = try #require(try await client.submit()["task_id"]?.stringValue)
+        let task = try #require(try await worker.poll("w")["task"])
+        #expect(try await worker.report(task, worker: "w").status == 200)
+        let status = try await client.status(id)
+        #expect(status["status"] == "completed")
+        for reply in [status, try await client.get("/api/stats"), try await client.get("/api/workers/list")] {
+            #expect(!reply.body.jsonString.contains(Self.clientKey))
+            #expect(!reply.body.jsonString.contains(Self.workerToken))
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import D8Core
+import D8Server
+import Foundation
+import Hummingbird
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real orchestrator on a loopback port chosen by the system, with its own data folder.
+final class LiveServer: Sendable {
+    let port: Int
+    let dataDir: String
+    private let run: Task<Void, any Error>
+
+    static func start(_ configure: (inout D8Config) -> Void = { _ in }) async throws -> LiveServer {
+        var config = D8Config.embeddedDefault
+        config.server.port = 0
+        config.server.dataDir = temporaryDirectory()
+        config.queue.retryBackoff = .milliseconds(20)
+        configure(&config)
+        return try await start(config: config)
+    }
+
+    static func start(config: D8Config) async throws -> LiveServer {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try await buildApplication(ServerArguments(config: config, logLevel: .critical)) { port in
+            continuation.yield(port)
+        }
+        let run = Task { try await app.run() }
+        guard let port = await ports.first(where: { _ in true }) else { throw CocoaError(.fileNoSuchFile) }
+        return LiveServer(port: port, dataDir: config.server.dataDir, run: run)
+    }
+
+    private init(port: Int, dataDir: String, run: Task<Void, any Error>) {
+        self.port = port
+        self.dataDir = dataDir
+        self.run = run
+    }
+
+    func stop() async {
+        run.cancel()
+        _ = try? await run.value
+    }
+
+    var client: HTTPTestClient { HTTPTestClient(port: port) }
+}
+
+/// A small HTTP client for tests: JSON in, status and JSON out.
+struct HTTPTestClient: Sendable {
+    let port: Int
+    var token: String?
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: JSONValue
+        let headers: [String: String]
+        subscript(key: String) -> JSONValue? { body[key] }
+    }
+
+    func get(_ path: String) async throws -> Reply { try await send("GET", path) }
+
+    func post(_ path: String, _ json: JSONValue? = nil) async throws -> Reply {
+        try await send("POST", path, body: json.map { $0.jsonData }, contentType: json == nil ? nil : "application/json")
+    }
+
+    func send(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 60
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        let json = data.isEmpty ? JSONValue.null : ((try? JSONValue.parse(data)) ?? .string(String(decoding: data, as: UTF8.self)))
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, body: json, headers: fields)
+    }
+
+    // The protocol's steps, as a D8 worker and client take them.
+
+    @discardableResult
+    func register(_ worker: String, type: String = "echo", slots: Int = 1) async throws -> Reply {
+        try await post("/api/workers/register", ["worker_id": .string(worker), "worker_type": .string(type), "capabilities": ["slots": JSONValue(slots)]])
+    }
+
+    func submit(_ type: String = "echo", data: JSONValue = ["prompt": "hi"], priority: Int? = nil, key: String? = nil) async throws -> Reply {
+        var body: [String: JSONValue] = ["type": .string(type), "data": data]
+        if let priority { body["priority"] = JSONValue(priority) }
+        if let key { body["idempotency_key"] = .string(key) }
+        return try await post("/api/tasks/submit", .object(body))
+    }
+
+    func poll(_ worker: String, wait: Double = 0, max: Int? = nil) async throws -> Reply {
+        try await get("/api/workers/\(worker)/tasks?wait=\(wait)" + (max.map { "&max=\($0)" } ?? ""))
+    }
+
+    func report(_ task: JSONValue, worker: String, success: Bool = true, output: String = "done", extra: [String: JSONValue] = [:]) async throws -> Reply {
+        var result: [String: JSONValue] = ["success": .bool(success), "output": .string(output)]
+        result.merge(extra) { _, new in new }
+        return try await post("/api/tasks/\(task["task_id"]!.stringValue!)/result", ["worker_id": .string(worker), "lease": task["lease"] ?? .null, "result": .object(result)])
+    }
+
+    func status(_ taskID: String) async throws -> Reply { try await get("/api/tasks/status/\(taskID)") }
+}
+
+func temporaryDirectory() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("d8-test-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Polls `condition` until it holds or `timeout` passes; for waiting on the orchestrator's
+/// background loop (reaper, lease expiry), never for timing a result.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return try await condition()
+}
