@@ -19,7 +19,7 @@ build: setup
 	swift build
 
 run: build
-	swift run d8 serve
+	swift run d8 serve --config $(CONFIG)
 
 test: setup
 	swift build --build-tests
@@ -32,6 +32,7 @@ test-tsan: setup
 
 bench: setup
 	swift run -c release d8-bench queue --json
+	swift run -c release d8-bench dispatch --json
 
 clean:
 	rm -rf .build .build-tsan

@@ -57,6 +57,7 @@ let package = Package(
             name: "d8-bench",
             dependencies: [
                 "D8Core",
+                "D8Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]

@@ -18,7 +18,9 @@ extension TaskStore {
             for (type, typeCounts) in counts {
                 let (waits, runs) = try Self.latencies(db, type: type, limit: sampleLimit)
                 statistics.byType[type] = TypeStatistics(
-                    counts: typeCounts, queueWait: Percentiles(nearestRank: waits), runTime: Percentiles(nearestRank: runs))
+                    counts: typeCounts,
+                    queueWait: Percentiles(nearestRank: waits),
+                    runTime: Percentiles(nearestRank: runs))
             }
             let byWorkerType = """
                 SELECT worker_type, SUM(status = ?1), SUM(status IN (?2, ?3)), TOTAL(cost_usd)

@@ -9,12 +9,13 @@ struct ConfigTests {
         #expect(loaded.config == D8Config())
         #expect(loaded.warnings.isEmpty)
         let c = loaded.config
-        #expect(c.server == ServerConfig(host: "127.0.0.1", port: 7001, dataDir: "./d8-data", maxBodyBytes: 1_048_576,
-                                         allowInsecure: false, retention: .seconds(604_800)))
+        #expect(c.server.host == "127.0.0.1" && c.server.port == 7001 && c.server.dataDir == "./d8-data")
+        #expect(c.server.maxBodyBytes == 1_048_576 && !c.server.allowInsecure && c.server.retention == .seconds(604_800))
         #expect(c.auth.workerToken == nil && c.auth.clientKeys.isEmpty && !c.auth.isEnabled)
-        #expect(c.queue == QueueConfig(heartbeatInterval: .seconds(30), workerTimeout: .seconds(60), taskTimeout: .seconds(120),
-                                       maxAttempts: 3, aging: .seconds(30), capacity: 65_536, retryBackoff: .seconds(1),
-                                       retryBackoffMax: .seconds(60), maxLongPoll: .seconds(60)))
+        let q = c.queue
+        #expect(q.heartbeatInterval == .seconds(30) && q.workerTimeout == .seconds(60) && q.taskTimeout == .seconds(120))
+        #expect(q.maxAttempts == 3 && q.aging == .seconds(30) && q.capacity == 65_536)
+        #expect(q.retryBackoff == .seconds(1) && q.retryBackoffMax == .seconds(60) && q.maxLongPoll == .seconds(60))
         #expect(c.plugins.dir == "./Plugins")
         #expect(c.workerTypes.isEmpty && c.budgets.isEmpty)
         #expect(c.taskTypes.map(\.name) == D8Config.builtInTaskTypes)
@@ -44,36 +45,44 @@ struct ConfigTests {
         """
         let loaded = try parseConfig(yaml)
         #expect(loaded.warnings == [])
-        let expected = D8Config(
-            server: ServerConfig(host: "0.0.0.0", port: 8080, dataDir: "/var/d8", maxBodyBytes: 524_288,
-                                 allowInsecure: true, retention: .seconds(172_800)),
-            auth: AuthConfig(workerToken: "wt", clientKeys: [
-                ClientKey(name: "discovery", key: "k1", dailyBudgetUSD: 5), ClientKey(name: "batch", key: "k2"),
+        var expected = D8Config(workerTypes: [
+            WorkerTypeConfig(name: "groq", plugin: "groq", slots: 4, settings: [
+                "api_key": .string("gk"), "default_model": .string("llama"), "requests_per_minute": .number(30),
             ]),
-            queue: QueueConfig(heartbeatInterval: .seconds(10), workerTimeout: .seconds(45), taskTimeout: .seconds(300),
-                               maxAttempts: 5, aging: .seconds(60), capacity: 1024, retryBackoff: .milliseconds(500),
-                               retryBackoffMax: .seconds(120), maxLongPoll: .seconds(25)),
-            plugins: PluginsConfig(dir: "/opt/d8/plugins"),
-            workerTypes: [
-                WorkerTypeConfig(name: "groq", plugin: "groq", slots: 4, settings: [
-                    "api_key": .string("gk"), "default_model": .string("llama"), "requests_per_minute": .number(30),
-                ]),
-                WorkerTypeConfig(name: "local", plugin: "ollama", settings: [
-                    "base_url": .string("http://localhost:11434"), "stream": .bool(false),
-                    "tags": .list([.string("a"), .number(2)]), "extra": .map(["x": .null]),
-                ]),
-            ],
-            taskTypes: [
-                TaskTypeConfig(name: "code_generation", route: ["local", "groq"], settings: [
-                    "strategy": .string("ordered"), "max_cost_usd": .number(0.02), "prompt": .string("Write {language}"),
-                ]),
-                TaskTypeConfig(name: "summarize", route: ["groq"]),
-                TaskTypeConfig(name: "agent_action", route: ["groq", "local"]),
-                TaskTypeConfig(name: "evolution_crossover", route: ["groq", "local"]),
-                TaskTypeConfig(name: "evolution_mutation", route: ["groq", "local"]),
-            ],
-            budgets: ["daily_usd": .number(10)]
-        )
+            WorkerTypeConfig(name: "local", plugin: "ollama", settings: [
+                "base_url": .string("http://localhost:11434"), "stream": .bool(false),
+                "tags": .list([.string("a"), .number(2)]), "extra": .map(["x": .null]),
+            ]),
+        ])
+        expected.taskTypes = [
+            TaskTypeConfig(name: "code_generation", route: ["local", "groq"], settings: [
+                "strategy": .string("ordered"), "max_cost_usd": .number(0.02), "prompt": .string("Write {language}"),
+            ]),
+            TaskTypeConfig(name: "summarize", route: ["groq"]),
+            TaskTypeConfig(name: "agent_action", route: ["groq", "local"]),
+            TaskTypeConfig(name: "evolution_crossover", route: ["groq", "local"]),
+            TaskTypeConfig(name: "evolution_mutation", route: ["groq", "local"]),
+        ]
+        expected.budgets = ["daily_usd": .number(10)]
+        expected.auth = AuthConfig(workerToken: "wt", clientKeys: [
+            ClientKey(name: "discovery", key: "k1", dailyBudgetUSD: 5), ClientKey(name: "batch", key: "k2"),
+        ])
+        expected.server.host = "0.0.0.0"
+        expected.server.port = 8080
+        expected.server.dataDir = "/var/d8"
+        expected.server.maxBodyBytes = 524_288
+        expected.server.allowInsecure = true
+        expected.server.retention = .seconds(172_800)
+        expected.queue.heartbeatInterval = .seconds(10)
+        expected.queue.workerTimeout = .seconds(45)
+        expected.queue.taskTimeout = .seconds(300)
+        expected.queue.maxAttempts = 5
+        expected.queue.aging = .seconds(60)
+        expected.queue.capacity = 1024
+        expected.queue.retryBackoff = .milliseconds(500)
+        expected.queue.retryBackoffMax = .seconds(120)
+        expected.queue.maxLongPoll = .seconds(25)
+        expected.plugins.dir = "/opt/d8/plugins"
         #expect(loaded.config == expected)
         #expect(loaded.config.taskType(named: "summarize")?.route == ["groq"])
         #expect(loaded.config.taskType(named: "nope") == nil)
@@ -91,9 +100,10 @@ struct ConfigTests {
         #expect(c.workerTypes.map(\.name) == ["b", "a", "c"])
         #expect(c.workerTypes.map(\.plugin) == ["b", "a", "c"])
         #expect(c.workerTypes.map(\.slots) == [1, 1, 2])
-        #expect(c.taskTypes.map(\.name) == ["mine-1", "agent_action", "code_generation", "evolution_crossover", "evolution_mutation"])
+        #expect(c.taskTypes.map(\.name) == ["mine-1"] + D8Config.builtInTaskTypes)
         #expect(c.taskTypes[0].route == ["c"])
-        #expect(c.taskTypes[1] == TaskTypeConfig(name: "agent_action", route: ["b", "a", "c"], settings: ["strategy": .string("cheapest")]))
+        let settings: [String: ConfigValue] = ["strategy": .string("cheapest")]
+        #expect(c.taskTypes[1] == TaskTypeConfig(name: "agent_action", route: ["b", "a", "c"], settings: settings))
         #expect(c.taskTypes.dropFirst(2).allSatisfy { $0.route == ["b", "a", "c"] })
         #expect(D8Config(workerTypes: c.workerTypes).taskTypes.map(\.route) == Array(repeating: ["b", "a", "c"], count: 4))
     }
@@ -131,9 +141,13 @@ struct ConfigTests {
 
     @Test func substitutesEnvironmentVariables() throws {
         let yaml = """
-        server: { host: "${HOST}", port: ${PORT}, data_dir: "${DATA:-/tmp/d8}" }
+        server: { host: "${HOST}", port: "${PORT}", data_dir: "${DATA:-/tmp/d8}" }
         plugins: { dir: "$${NOT_A_VAR}/${EMPTY:-plugins} costs $5" }
-        worker_types: { w: { slots: "${SLOTS:-3}", rpm: ${RPM}, quoted: "${RPM}" } }
+        worker_types:
+          w:
+            slots: ${SLOTS:-3}
+            rpm: ${RPM}
+            quoted: "${RPM}"
         """
         let c = try parseConfig(yaml, env: ["HOST": "10.0.0.1", "PORT": "9000", "RPM": "60", "EMPTY": ""]).config
         #expect(c.server.host == "10.0.0.1" && c.server.port == 9000 && c.server.dataDir == "/tmp/d8")
@@ -151,7 +165,8 @@ struct ConfigTests {
           groq: { api_key: "${GROQ_API_KEY}", default_model: m, list: [a, "${X}", b] }
         """)
         #expect(loaded.config.server.port == 7001)
-        #expect(loaded.config.workerTypes[0].settings == ["default_model": .string("m"), "list": .list([.string("a"), .string("b")])])
+        let settings: [String: ConfigValue] = ["default_model": .string("m"), "list": .list([.string("a"), .string("b")])]
+        #expect(loaded.config.workerTypes[0].settings == settings)
         #expect(loaded.warnings == [
             "config.yaml:2: server.port: ${D8_PORT} is not set, so this key is left out",
             "config.yaml:4: worker_types.groq.api_key: ${GROQ_API_KEY} is not set, so this key is left out",
@@ -179,7 +194,8 @@ struct ConfigTests {
 
     @Test func settingsEncodeAsPlainJSON() throws {
         let settings: [String: ConfigValue] = [
-            "n": .number(30), "f": .number(0.5), "s": .string("x"), "b": .bool(true), "l": .list([.null]), "m": .map(["k": .string("v")]),
+            "n": .number(30), "f": .number(0.5), "s": .string("x"), "b": .bool(true),
+            "l": .list([.null]), "m": .map(["k": .string("v")]),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

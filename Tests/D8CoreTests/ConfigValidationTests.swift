@@ -21,12 +21,6 @@ struct ConfigValidationTests {
         ])
     }
 
-    @Test func aWorkerTimeoutWithinTheHeartbeatIntervalIsAWarning() throws {
-        let loaded = try parseConfig("queue:\n  worker_timeout: 20s\n")
-        #expect(loaded.warnings == ["config.yaml:2: queue.worker_timeout: worker_timeout is not longer than heartbeat_interval, "
-            + "so idle live workers will be declared dead"])
-    }
-
     @Test(arguments: [
         ("server:\n  port: 70000", "config.yaml:2: server.port: must be from 0 to 65535, got 70000"),
         ("server:\n  port: -1", "config.yaml:2: server.port: must be from 0 to 65535, got -1"),
@@ -62,8 +56,10 @@ struct ConfigValidationTests {
         ("auth:\n  client_keys:\n    - { name: a, key: }", "config.yaml:3: auth.client_keys[0].key: is required but empty"),
         ("auth: { client_keys: [{ name: a, key: k, daily_budget_usd: -1 }] }",
          "config.yaml:1: auth.client_keys[0].daily_budget_usd: must be at least 0, got -1"),
-        ("server:\n  port: 1\n  port: 2", "config.yaml:2: invalid YAML: 'port' written twice in one mapping"),
-        ("server:\n  port: [1\n", "config.yaml:3: invalid YAML: while parsing a flow node, did not find expected node content"),
+        ("server:\n  port: 1\n  port: 2", "config.yaml:2: invalid YAML: 'port' written twice in a mapping"),
+        ("server:\n  port: [1\n", "config.yaml:3: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'"),
+        ("server: { port: ${PORT} }", "config.yaml:1: invalid YAML: while parsing a flow mapping, did not find expected ',' or '}' "
+            + #"(inside { } or [ ], quote a value holding a variable: "${VAR}")"#),
     ])
     func refusesWithAPreciseMessage(yaml: String, message: String) {
         #expect(configError(yaml) == message)
@@ -88,7 +84,6 @@ struct ConfigValidationTests {
         let warned = try parseConfig("auth: { wroker_token: \(secret) }\nworker_types: { g: { api_key: \"${K}\" } }", env: env)
         #expect(warned.warnings.count == 2)
         #expect(warned.warnings.allSatisfy { !$0.contains(secret) })
-        #expect(!"\(ClientKey(name: "a", key: secret))".contains(secret))
     }
 
     @Test func aFileThatCannotBeReadSaysWhy() {
@@ -96,8 +91,9 @@ struct ConfigValidationTests {
                                     message: "cannot read config file /nonexistent/d8.yaml: No such file or directory")) {
             try D8Config.load(path: "/nonexistent/d8.yaml", environment: [:])
         }
-        let error = ConfigError(file: "/x/y.yaml", line: nil, key: "", message: "cannot read config file /x/y.yaml: No such file or directory")
-        #expect(error.description == "cannot read config file /x/y.yaml: No such file or directory")
-        #expect(ConfigError(file: "c.yaml", line: 12, key: "queue.aging", message: "m").description == "c.yaml:12: queue.aging: m")
+        let message = "cannot read config file /x/y.yaml: No such file or directory"
+        #expect(ConfigError(file: "/x/y.yaml", line: nil, key: "", message: message).description == message)
+        let located = ConfigError(file: "c.yaml", line: 12, key: "queue.aging", message: "m")
+        #expect(located.description == "c.yaml:12: queue.aging: m")
     }
 }

@@ -12,7 +12,9 @@ struct SchemaTests {
             let connection = try SQLiteConnection(path: path, readOnly: false)
             try connection.execute("PRAGMA user_version = \(TaskStore.migrations.count + 1)")
 
-            let error = try #require(throws: StoreError.self) { try TaskStore(directory: directory, logger: quietLogger) }
+            let error = try #require(throws: StoreError.self) {
+                try TaskStore(directory: directory, logger: quietLogger)
+            }
             #expect(error.description.contains("newer than this d8 understands"))
             #expect(error.description.contains(path))
         }
@@ -21,7 +23,9 @@ struct SchemaTests {
     @Test func opensInWALMode() async throws {
         try await withStore { store, _ in
             let mode = try store.read { db throws(StoreError) in
-                try db.withStatement("PRAGMA journal_mode") { row throws(StoreError) in try row.step() ? row.text(0) : "" }
+                try db.withStatement("PRAGMA journal_mode") { row throws(StoreError) in
+                    try row.step() ? row.text(0) : ""
+                }
             }
             #expect(mode == "wal")
         }

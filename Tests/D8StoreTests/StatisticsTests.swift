@@ -34,7 +34,9 @@ struct StatisticsTests {
 
             #expect(Set(statistics.byType.keys) == ["a", "b"])
             let a = try #require(statistics.byType["a"])
-            #expect(a.counts == [.pending: 1, .assigned: 0, .completed: 8, .failed: 1, .cancelled: 1, .dead: 1, .held: 0])
+            #expect(a.counts == [
+                .pending: 1, .assigned: 0, .completed: 8, .failed: 1, .cancelled: 1, .dead: 1, .held: 0,
+            ])
             // Sorted waits 1 1 2 3 3 4 5 5 6 9: nearest rank ⌈0.5·10⌉ = 5th, ⌈0.99·10⌉ = 10th.
             #expect(a.queueWait == Percentiles(p50: 3, p99: 9, count: 10))
             #expect(a.runTime == Percentiles(p50: 50, p99: 100, count: 10))

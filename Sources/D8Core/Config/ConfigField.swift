@@ -2,6 +2,8 @@ import Yams
 
 /// A value in the config file: its name, its dotted path (for messages) and its YAML node (for the line).
 struct ConfigField {
+    static let nulls: Set = ["", "~", "null", "Null", "NULL"]
+
     let name: String
     let path: String
     let node: Node
@@ -16,6 +18,21 @@ struct ConfigField {
 
     func item(_ index: Int, _ node: Node) -> ConfigField {
         ConfigField(name: name, path: "\(path)[\(index)]", node: node, keyLine: node.mark?.line)
+    }
+
+    /// Written as nothing, `~` or `null` (unquoted): the same as not written.
+    var isNull: Bool {
+        guard case let .scalar(s) = node, s.style == .plain else { return false }
+        return Self.nulls.contains(s.string)
+    }
+
+    var kind: String {
+        switch node {
+        case .scalar: "a single value"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
     }
 
     /// Secrets' values must never reach a message; this errs on the side of hiding.

@@ -10,23 +10,20 @@ extension ConfigReader {
     /// Quoted numbers are fine too, so `"${PORT}"` works.
     mutating func int(_ field: ConfigField?, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let field, let text = try text(field, expected: "an integer") else { return nil }
-        guard let n = Int(text.filter { $0 != "_" }), !text.hasPrefix("_") else {
-            throw error(field, "expected an integer, got \(Self.shown(text, field))")
-        }
+        guard let n = Int(text) else { throw error(field, "expected an integer, got \(Self.shown(text, field))") }
         guard range.contains(n) else {
-            let bounds = range.upperBound == .max
-                ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
-            throw error(field, "must be \(bounds), got \(n)")
+            let (low, high) = (range.lowerBound, range.upperBound)
+            throw error(field, "must be \(high == .max ? "at least \(low)" : "from \(low) to \(high)"), got \(n)")
         }
         return n
     }
 
-    mutating func number(_ field: ConfigField?, atLeast minimum: Double) throws(ConfigError) -> Double? {
+    mutating func nonNegative(_ field: ConfigField?) throws(ConfigError) -> Double? {
         guard let field, let text = try text(field, expected: "a number") else { return nil }
-        guard let n = Double(text), n.isFinite, case .number = Self.resolvePlain(text) else {
+        guard case let .number(n) = Self.resolvePlain(text) else {
             throw error(field, "expected a number, got \(Self.shown(text, field))")
         }
-        guard n >= minimum else { throw error(field, "must be at least \(Self.format(minimum)), got \(text)") }
+        guard n >= 0 else { throw error(field, "must be at least 0, got \(text)") }
         return n
     }
 
@@ -57,14 +54,10 @@ extension ConfigReader {
     mutating func size(_ field: ConfigField?) throws(ConfigError) -> Int? {
         guard let field, let text = try text(field, expected: "a size") else { return nil }
         guard let bytes = ConfigUnits.size(text) else {
-            throw error(field, "expected a size in bytes such as 1048576, 512KiB or 1MiB, got \(Self.shown(text, field))")
+            let expected = "expected a size in bytes such as 1048576, 512KiB or 1MiB"
+            throw error(field, "\(expected), got \(Self.shown(text, field))")
         }
         guard bytes > 0 else { throw error(field, "must be more than 0 bytes, got \(text)") }
         return bytes
-    }
-
-    /// `5` rather than `5.0` in messages.
-    static func format(_ n: Double) -> String {
-        n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
     }
 }

@@ -14,20 +14,13 @@ public enum ConfigValue: Sendable, Equatable {
 
 extension ConfigValue: Codable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
-        } else if let n = try? container.decode(Double.self) {
-            self = .number(n)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
-        } else if let l = try? container.decode([ConfigValue].self) {
-            self = .list(l)
-        } else {
-            self = .map(try container.decode([String: ConfigValue].self))
-        }
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let l = try? c.decode([ConfigValue].self) { self = .list(l) }
+        else { self = .map(try c.decode([String: ConfigValue].self)) }
     }
 
     public func encode(to encoder: any Encoder) throws {

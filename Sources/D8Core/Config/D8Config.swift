@@ -1,34 +1,25 @@
 /// Everything d8 reads from `config.yaml` (DESIGN §5). `D8Config()` is what an empty file gives.
 public struct D8Config: Sendable, Equatable {
-    public var server: ServerConfig
-    public var auth: AuthConfig
-    public var queue: QueueConfig
-    public var plugins: PluginsConfig
+    public var server = ServerConfig()
+    public var auth = AuthConfig()
+    public var queue = QueueConfig()
+    public var plugins = PluginsConfig()
     /// In file order, which is the order "every worker type" routes use.
     public var workerTypes: [WorkerTypeConfig]
     /// Those written in the file, in file order, then any built-in type the file left out.
     public var taskTypes: [TaskTypeConfig]
     /// Kept raw for the budget policy (`daily_usd`, ...).
-    public var budgets: [String: ConfigValue]
+    public var budgets: [String: ConfigValue] = [:]
 
     /// The task types of D8, which exist whatever the file says.
-    public static let builtInTaskTypes = ["agent_action", "code_generation", "evolution_crossover", "evolution_mutation"]
+    public static let builtInTaskTypes = [
+        "agent_action", "code_generation", "evolution_crossover", "evolution_mutation",
+    ]
 
-    /// - Parameter taskTypes: nil gives the built-in types, each routed to every worker type.
-    public init(
-        server: ServerConfig = .init(), auth: AuthConfig = .init(), queue: QueueConfig = .init(),
-        plugins: PluginsConfig = .init(), workerTypes: [WorkerTypeConfig] = [],
-        taskTypes: [TaskTypeConfig]? = nil, budgets: [String: ConfigValue] = [:]
-    ) {
-        self.server = server
-        self.auth = auth
-        self.queue = queue
-        self.plugins = plugins
+    /// Defaults throughout; the built-in task types route to every worker type given, as in a file.
+    public init(workerTypes: [WorkerTypeConfig] = []) {
         self.workerTypes = workerTypes
-        self.taskTypes = taskTypes ?? Self.builtInTaskTypes.map {
-            TaskTypeConfig(name: $0, route: workerTypes.map(\.name))
-        }
-        self.budgets = budgets
+        taskTypes = Self.builtInTaskTypes.map { TaskTypeConfig(name: $0, route: workerTypes.map(\.name)) }
     }
 
     public func taskType(named name: String) -> TaskTypeConfig? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `${VAR}` and `${VAR:-default}` in config scalars, read from the environment; `$${` writes a literal `${`.
 /// A default runs to the first `}` and is taken as written (no nesting); like the shell, `:-` also
 /// applies when the variable is set but empty.
@@ -19,14 +21,10 @@ enum EnvironmentSubstitution {
         while let dollar = rest.firstIndex(of: "$") {
             out += rest[..<dollar]
             let tail = rest[dollar...]
-            if tail.hasPrefix("$${") {
-                out += "${"
-                rest = tail.dropFirst(3)
-                continue
-            }
             guard tail.hasPrefix("${") else {
-                out += "$"
-                rest = tail.dropFirst()
+                let escaped = tail.hasPrefix("$${")  // a literal `${`; any other `$` is itself
+                out += escaped ? "${" : "$"
+                rest = tail.dropFirst(escaped ? 3 : 1)
                 continue
             }
             let body = tail.dropFirst(2)
@@ -34,7 +32,10 @@ enum EnvironmentSubstitution {
                 throw Failure(message: "unterminated ${ (write $${ for a literal ${)")
             }
             rest = body[body.index(after: close)...]
-            let (name, fallback) = split(body[..<close])
+            let expression = body[..<close]
+            let marker = expression.range(of: ":-")
+            let name = marker.map { expression[..<$0.lowerBound] } ?? expression
+            let fallback = marker.map { expression[$0.upperBound...] }
             guard isVariableName(name) else {
                 throw Failure(message: "${\(name)} does not name an environment variable")
             }
@@ -50,22 +51,8 @@ enum EnvironmentSubstitution {
         return unset.map { .unset(variable: $0) } ?? .value(out)
     }
 
-    /// `NAME:-default` into its name and default.
-    private static func split(_ expression: Substring) -> (Substring, Substring?) {
-        var i = expression.startIndex
-        while i < expression.endIndex {
-            let next = expression.index(after: i)
-            if expression[i] == ":", next < expression.endIndex, expression[next] == "-" {
-                return (expression[..<i], expression[expression.index(after: next)...])
-            }
-            i = next
-        }
-        return (expression, nil)
-    }
-
     private static func isVariableName(_ name: Substring) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
-        else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
+        guard let first = name.first, !first.isNumber else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 }

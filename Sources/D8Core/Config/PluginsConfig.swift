@@ -1,8 +1,6 @@
 /// Where workers look for provider plugins (`.so` files).
 public struct PluginsConfig: Sendable, Equatable {
-    public var dir: String
+    public var dir = "./Plugins"
 
-    public init(dir: String = "./Plugins") {
-        self.dir = dir
-    }
+    public init() {}
 }

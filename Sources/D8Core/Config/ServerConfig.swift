@@ -1,26 +1,16 @@
 /// Where and how the orchestrator listens, and where it keeps its data.
 public struct ServerConfig: Sendable, Equatable {
-    public var host: String
+    public var host = "127.0.0.1"
     /// 0 picks a free port (tests).
-    public var port: Int
+    public var port = 7001
     /// The SQLite store lives here.
-    public var dataDir: String
+    public var dataDir = "./d8-data"
     /// Larger request bodies are refused with 413.
-    public var maxBodyBytes: Int
+    public var maxBodyBytes = 1_048_576
     /// Serve on a non-loopback address without any auth keys.
-    public var allowInsecure: Bool
+    public var allowInsecure = false
     /// Finished tasks are kept this long.
-    public var retention: Duration
+    public var retention = Duration.seconds(7 * 86_400)
 
-    public init(
-        host: String = "127.0.0.1", port: Int = 7001, dataDir: String = "./d8-data",
-        maxBodyBytes: Int = 1_048_576, allowInsecure: Bool = false, retention: Duration = .seconds(7 * 86_400)
-    ) {
-        self.host = host
-        self.port = port
-        self.dataDir = dataDir
-        self.maxBodyBytes = maxBodyBytes
-        self.allowInsecure = allowInsecure
-        self.retention = retention
-    }
+    public init() {}
 }
