@@ -30,7 +30,7 @@ final class BenchHTTPConnection: @unchecked Sendable {
 
     /// Sends a request and returns the status and the parsed JSON body.
     func request(_ method: String, _ path: String, json: JSONValue? = nil) -> (status: Int, body: JSONValue) {
-        let body = json.map { Array($0.jsonData) } ?? []
+        let body = json.map(\.jsonBytes) ?? []
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
         if json != nil { head += "Content-Type: application/json\r\n" }
         head += "\r\n"

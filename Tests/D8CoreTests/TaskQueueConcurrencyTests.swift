@@ -74,7 +74,7 @@ struct TaskQueueConcurrencyTests {
 
 /// Collects the ids each thread took, then checks that 1...n were each taken once.
 final class SeenIDs: Sendable {
-    private let batches = Mutex<[[UInt64]]>([])
+    private let batches = Locked<[[UInt64]]>([])
 
     func add(_ ids: [UInt64]) { batches.withLock { $0.append(ids) } }
 

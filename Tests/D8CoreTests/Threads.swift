@@ -15,3 +15,19 @@ func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     }
     done.wait()
 }
+
+/// A value behind an NSLock. The tests use it rather than `Synchronization.Mutex` because
+/// ThreadSanitizer sees pthread locks but not the futex under `Mutex`, and would report the
+/// protected accesses as races.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

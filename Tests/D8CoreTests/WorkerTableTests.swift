@@ -137,7 +137,7 @@ struct WorkerTableTests {
     @Test func racingReapersReportEachDeathOnce() throws {
         let table = try WorkerTable(capacity: 2000, typeCount: 1)
         for id in 1...2000 as ClosedRange<UInt64> { try table.register(id, type: 0, slots: 2, now: 0) }
-        let reported = Mutex<[UInt64]>([])
+        let reported = Locked<[UInt64]>([])
         onThreads(2) { _ in
             let dead = table.reap(now: 100, timeout: 10)
             reported.withLock { $0 += dead }

@@ -73,30 +73,27 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses JSON text; throws `JSONParseError` with the decoder's reason when it is not JSON.
-    public static func parse(_ bytes: some DataProtocol) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            let reason = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw JSONParseError(reason: reason ?? context.debugDescription)
-        } catch {
-            throw JSONParseError(reason: "\(error)")
+    /// Parses JSON text; throws `JSONParseError` saying what is wrong and where.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try JSONParser.parse(buffer) }
         }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser.parse(buffer) }
     }
 
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue { try parse(Data(text.utf8)) }
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue { try parse(Array(text.utf8)) }
 
     /// Compact JSON text.
-    public var jsonString: String { String(decoding: jsonData, as: UTF8.self) }
+    public var jsonString: String { String(decoding: jsonBytes, as: UTF8.self) }
 
-    public var jsonData: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to JSON (non-finite numbers never
-        // enter, since they come from JSON text or from finite arithmetic).
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
+
+    public var jsonData: Data { Data(jsonBytes) }
 }
 
 public struct JSONParseError: Error, CustomStringConvertible {

@@ -68,7 +68,7 @@ extension Response {
         Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: value.jsonData))
+            body: .init(byteBuffer: ByteBuffer(bytes: value.jsonBytes))
         )
     }
 }
