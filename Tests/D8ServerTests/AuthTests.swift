@@ -1,4 +1,5 @@
 import D8Core
+import D8Server
 import Foundation
 import Testing
 
@@ -66,5 +67,22 @@ struct AuthTests {
             #expect(!reply.body.jsonString.contains(Self.clientKey))
             #expect(!reply.body.jsonString.contains(Self.workerToken))
         }
+    }
+}
+
+@Suite("Binding without auth")
+struct InsecureBindTests {
+    @Test func aNonLoopbackAddressWithoutKeysIsRefused() async throws {
+        var config = D8Config.embeddedDefault
+        config.server.host = "0.0.0.0"
+        config.server.port = 0
+        config.server.dataDir = temporaryDirectory()
+        await #expect {
+            _ = try await buildApplication(ServerArguments(config: config, logLevel: .critical))
+        } throws: { error in
+            "\(error)".contains("refusing to listen on 0.0.0.0 without auth") && "\(error)".contains("allow_insecure")
+        }
+        config.server.allowInsecure = true
+        _ = try await buildApplication(ServerArguments(config: config, logLevel: .critical)) // allowed, with a warning
     }
 }
