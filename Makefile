@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 CONFIG ?= config.yaml
 # Debian packages the build needs beyond the Swift toolchain.
-APT_PACKAGES := libsqlite3-dev
+APT_PACKAGES := libsqlite3-dev gcc
 
-.PHONY: setup build run test test-tsan bench clean
+.PHONY: setup build plugins run test test-tsan bench clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -15,13 +15,17 @@ setup:
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
 	fi
 
-build: setup
+build: setup plugins
 	swift build
+
+# Plugins written in C are plain shared objects: no Swift runtime.
+plugins: setup
+	cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -I CCore/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
 
 run: build
 	swift run d8 serve --config $(CONFIG)
 
-test: setup
+test: setup plugins
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) test-tsan
@@ -35,4 +39,4 @@ bench: setup
 	swift run -c release d8-bench dispatch --json
 
 clean:
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan Plugins/*.so

@@ -45,10 +45,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The worker runtime: the plugin loader (dlopen) and, later, the lease loop.
+        .target(
+            name: "D8Worker",
+            dependencies: ["CCore", "D8Core", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "d8",
             dependencies: [
                 "D8Server",
+                "D8Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +70,7 @@ let package = Package(
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
+        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Core"]),
         .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core"]),
     ],
     cLanguageStandard: .c11

@@ -109,9 +109,7 @@ struct LeaseTests {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
         let client = server.client
-        try await client.register("w")
-        let id = try #require(try await client.submit()["task_id"]?.stringValue)
-        let task = try #require(try await client.poll("w")["task"])
+        let (id, task) = try await client.leaseOne()
         _ = try await client.report(task, worker: "w", success: false, extra: ["error": "503", "retryable": true, "retry_after": 1.0])
         let waiting = try await client.status(id)
         #expect(waiting["status"] == "pending")
@@ -125,9 +123,7 @@ struct LeaseTests {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
         let client = server.client
-        try await client.register("w")
-        let id = try #require(try await client.submit()["task_id"]?.stringValue)
-        let task = try #require(try await client.poll("w")["task"])
+        let (id, task) = try await client.leaseOne()
         _ = try await client.report(task, worker: "w", success: false, extra: ["error": "401: invalid x-api-key", "retryable": false])
         let failed = try await client.status(id)
         #expect(failed["status"] == "failed")

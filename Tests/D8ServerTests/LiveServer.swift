@@ -104,6 +104,14 @@ struct HTTPTestClient: Sendable {
     }
 
     func status(_ taskID: String) async throws -> Reply { try await get("/api/tasks/status/\(taskID)") }
+
+    /// Registers `worker`, submits one task and leases it: the start of most lifecycle tests.
+    func leaseOne(worker: String = "w") async throws -> (id: String, task: JSONValue) {
+        try await register(worker)
+        guard let id = try await submit()["task_id"]?.stringValue,
+              let task = try await poll(worker)["task"], task != .null else { throw CocoaError(.featureUnsupported) }
+        return (id, task)
+    }
 }
 
 func temporaryDirectory() -> String {

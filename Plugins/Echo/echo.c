@@ -1,0 +1,161 @@
+/*
+ * echo.c: the d8 echo plugin, and the template for writing your own.
+ *
+ * It answers every task with the task's own "data" object, as a JSON string, after an optional
+ * delay. It needs no network and no Swift runtime: plain C11 against d8_plugin.h only.
+ *
+ *   cc -std=c11 -O2 -shared -fPIC -I CCore/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
+ *
+ * Config (the worker type's settings as one JSON object): {"delay_ms": N} sleeps N ms in each
+ * execute, to simulate a slow provider. Every other key is ignored, as the ABI asks.
+ */
+#define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "d8_plugin.h"
+
+/* One instance per worker type. Read-only after create, so execute is thread-safe. */
+typedef struct echo_instance {
+    const d8_host *host; /* valid until destroy returns (see d8_plugin.h, MEMORY) */
+    long delay_ms;
+} echo_instance;
+
+static void echo_log(const d8_host *host, int32_t level, const char *text) {
+    /* Read a host field only when the host's struct_size covers it. */
+    if (host && D8_STRUCT_HAS(host, d8_host, log) && host->log)
+        host->log(host, level, (d8_str){text, strlen(text)});
+}
+
+/* Skips one JSON string starting at s[i] == '"'; returns the index after its closing quote. */
+static size_t skip_string(const char *s, size_t len, size_t i) {
+    for (i++; i < len; i++) {
+        if (s[i] == '\\') i++;
+        else if (s[i] == '"') return i + 1;
+    }
+    return len;
+}
+
+static size_t skip_space(const char *s, size_t len, size_t i) {
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    return i;
+}
+
+/* Finds the value of `key` in the top-level object of json (keys nested deeper do not count).
+ * Sets *start and *end around the value's text and returns 1, or returns 0 when it is absent. */
+static int find_member(d8_str json, const char *key, size_t *start, size_t *end) {
+    const char *s = json.ptr;
+    size_t len = json.len, klen = strlen(key), i = 0;
+    int depth = 0;
+    while (i < len) {
+        char c = s[i];
+        if (c == '"') {
+            size_t after = skip_string(s, len, i);
+            size_t colon = skip_space(s, len, after);
+            int is_key = depth == 1 && colon < len && s[colon] == ':';
+            if (is_key && after - i - 2 == klen && memcmp(s + i + 1, key, klen) == 0) {
+                size_t v = skip_space(s, len, colon + 1), j = v;
+                int d = 0; /* walk to the end of the value: balanced brackets, strings skipped */
+                while (j < len) {
+                    if (s[j] == '"') { j = skip_string(s, len, j); if (d == 0) break; continue; }
+                    if (s[j] == '{' || s[j] == '[') d++;
+                    else if (s[j] == '}' || s[j] == ']') { if (d == 0) break; if (--d == 0) { j++; break; } }
+                    else if (d == 0 && (s[j] == ',' || s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t')) break;
+                    j++;
+                }
+                *start = v;
+                *end = j;
+                return v < j;
+            }
+            i = after;
+            continue;
+        }
+        if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') depth--;
+        i++;
+    }
+    return 0;
+}
+
+static void *echo_create(const d8_host *host, d8_str config, char *err, size_t err_cap) {
+    size_t start, end;
+    long delay = 0;
+    if (find_member(config, "delay_ms", &start, &end)) {
+        int ok = 1;
+        for (size_t i = start; i < end && ok; i++) {
+            ok = config.ptr[i] >= '0' && config.ptr[i] <= '9' && delay <= 86400000L; /* no overflow */
+            if (ok) delay = delay * 10 + (config.ptr[i] - '0');
+        }
+        if (!ok || delay > 86400000L) {
+            if (err_cap) snprintf(err, err_cap, "echo: delay_ms must be a whole number of ms, at most one day");
+            return NULL;
+        }
+    }
+    echo_instance *inst = malloc(sizeof *inst);
+    if (!inst) {
+        if (err_cap) snprintf(err, err_cap, "echo: out of memory");
+        return NULL;
+    }
+    inst->host = host;
+    inst->delay_ms = delay;
+    echo_log(host, D8_LOG_DEBUG, "echo: instance created");
+    return inst;
+}
+
+static int32_t echo_describe(void *instance, d8_emit_fn emit, void *ctx) {
+    static const char json[] = "{\"name\":\"echo\",\"version\":\"1.0.0\",\"task_types\":[\"*\"],"
+        "\"models\":[{\"id\":\"echo\",\"input_usd_per_mtok\":0,\"output_usd_per_mtok\":0}],\"limits\":{}}";
+    (void)instance;
+    emit(ctx, (d8_str){json, sizeof json - 1});
+    return D8_OK;
+}
+
+static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *ctx,
+                            char *err, size_t err_cap) {
+    const echo_instance *inst = instance;
+    size_t start, end;
+    if (!find_member(task, "data", &start, &end)) {
+        if (err_cap) snprintf(err, err_cap, "echo: the task has no \"data\" member");
+        return D8_FAIL;
+    }
+    if (inst->delay_ms > 0) { /* a slow provider; a real plugin blocks only inside host->http */
+        struct timespec left = {inst->delay_ms / 1000, (inst->delay_ms % 1000) * 1000000L};
+        while (nanosleep(&left, &left) == -1 && errno == EINTR) {}
+    }
+    /* Worst case every byte becomes \u00XX (6 bytes), plus the fixed text around it. */
+    size_t cap = (end - start) * 6 + 256, n = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        if (err_cap) snprintf(err, err_cap, "echo: out of memory");
+        return D8_RETRY;
+    }
+    n += (size_t)snprintf(out, cap, "{\"success\":true,\"output\":\"");
+    for (size_t i = start; i < end; i++) {
+        unsigned char c = (unsigned char)task.ptr[i];
+        if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
+        else if (c < 0x20) n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+        else out[n++] = (char)c;
+    }
+    size_t tokens = task.len / 4; /* a rough stand-in for a tokenizer */
+    n += (size_t)snprintf(out + n, cap - n, "\",\"model\":\"echo\",\"usage\":{\"input_tokens\":%zu,"
+                          "\"output_tokens\":%zu},\"cost_usd\":0}", tokens, tokens);
+    emit(ctx, (d8_str){out, n}); /* the host copies it before emit returns */
+    free(out);
+    return D8_OK;
+}
+
+static void echo_destroy(void *instance) { free(instance); }
+
+static const d8_plugin echo_plugin = {
+    sizeof(d8_plugin), D8_PLUGIN_ABI_VERSION, "echo", "1.0.0",
+    echo_create, echo_describe, echo_execute, echo_destroy,
+};
+
+/* The one exported symbol: cheap and side-effect free, since `d8 plugins` calls it to list. */
+D8_PLUGIN_EXPORT const d8_plugin *d8_plugin_entry(uint32_t host_abi) {
+    return host_abi == D8_PLUGIN_ABI_VERSION ? &echo_plugin : NULL;
+}

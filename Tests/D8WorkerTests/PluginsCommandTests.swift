@@ -1,0 +1,64 @@
+import D8Core
+import Foundation
+import Testing
+
+/// Runs the built `d8 plugins` executable, which sits beside the test bundle.
+@Suite struct PluginsCommandTests {
+    /// Walks up from the test binary until a folder holding the `d8` executable.
+    static func d8Executable() -> String? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("d8").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+               FileManager.default.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
+            folder.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test func listsPluginsAndFailuresAsJSON() throws {
+        let d8 = try #require(Self.d8Executable(), "no d8 executable beside \(CommandLine.arguments[0])")
+        let fixtures = try PluginFixtures()
+        defer { fixtures.remove() }
+        try fixtures.buildEcho()
+        try fixtures.write("broken.so", text: "not a library")
+        let result = try run(d8, ["plugins", "--dir", fixtures.directory.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let listing = try JSONValue.parse(result.stdout)
+        let plugins = try #require(listing["plugins"]?.arrayValue)
+        #expect(plugins.count == 2)
+        let broken = try #require(plugins.first { $0["file"] == "broken.so" })
+        #expect(broken["loaded"] == false)
+        #expect(broken["error"]?.stringValue?.contains("broken.so: not a loadable shared object") == true)
+        let echo = try #require(plugins.first { $0["file"] == "libd8_echo.so" })
+        #expect(echo["name"] == "echo")
+        #expect(echo["version"] == "1.0.0")
+        #expect(echo["abi_version"] == 1)
+        #expect(echo["task_types"] == ["*"])
+        #expect(echo["models"] == [["id": "echo", "input_usd_per_mtok": 0, "output_usd_per_mtok": 0]])
+        #expect(echo["error"] == nil)
+    }
+
+    @Test func tableNamesFailures() throws {
+        let d8 = try #require(Self.d8Executable())
+        let fixtures = try PluginFixtures()
+        defer { fixtures.remove() }
+        try fixtures.buildEcho()
+        try fixtures.write("broken.so", text: "not a library")
+        let result = try run(d8, ["plugins", "--dir", fixtures.directory.path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("libd8_echo.so  echo  1.0.0    1    *"))
+        #expect(result.stdout.contains("echo ($0/$0 per Mtok)"))
+        #expect(result.stdout.contains(fixtures.path("broken.so") + ": not a loadable shared object"))
+    }
+
+    @Test func missingFolderExitsTwo() throws {
+        let d8 = try #require(Self.d8Executable())
+        let result = try run(d8, ["plugins", "--dir", "/nonexistent/d8-plugins"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/d8-plugins"))
+    }
+}
