@@ -41,7 +41,7 @@ public func buildApplication(
     }
 
     let store: TaskStore
-    do { store = try TaskStore(directory: config.server.dataDir, logger: logger) } catch {
+    do { store = try TaskStore(directory: config.server.dataDir, durability: config.server.durability, logger: logger) } catch {
         throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
     }
     let orchestrator = try Orchestrator(config: config, store: store, logger: logger)

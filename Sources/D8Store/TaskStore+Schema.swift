@@ -1,3 +1,4 @@
+import D8Core
 /// Connection settings and the versioned schema.
 extension TaskStore {
     /// Migration `i` takes the schema from version `i` (PRAGMA user_version) to `i + 1`.
@@ -38,9 +39,10 @@ extension TaskStore {
     /// How long a connection waits for another one's lock (another process, a checkpoint).
     static let busyTimeoutMilliseconds = 5_000
 
-    /// WAL so reads go on while the writer commits; synchronous=FULL so a commit is fsync'd
-    /// before `write` returns. Then brings the schema up to date.
-    static func prepareWriter(_ db: SQLiteConnection) throws(StoreError) {
+    /// WAL so reads go on while the writer commits; synchronous=FULL (durability `.disk`) so a
+    /// commit is fsync'd before `write` returns, or NORMAL (`.process`) so it reaches the OS.
+    /// Then brings the schema up to date.
+    static func prepareWriter(_ db: SQLiteConnection, durability: Durability) throws(StoreError) {
         try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
         let mode = try db.withStatement("PRAGMA journal_mode = WAL") { row throws(StoreError) in
             try row.step() ? row.text(0) : ""
@@ -48,7 +50,7 @@ extension TaskStore {
         guard mode.lowercased() == "wal" else {
             throw .schema("cannot switch to WAL journaling (journal mode stays '\(mode)')", path: db.path)
         }
-        try db.execute("PRAGMA synchronous = FULL")
+        try db.execute(durability == .disk ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
         try migrate(db)
     }
 

@@ -1,4 +1,5 @@
 internal import Foundation
+public import D8Core
 public import Logging
 import Synchronization
 
@@ -17,7 +18,7 @@ public final class TaskStore: Sendable {
     private let reader: Mutex<SQLiteConnection?>
 
     /// Creates `directory` if needed and opens (or creates) the database in it.
-    public init(directory: String, logger: Logger) throws(StoreError) {
+    public init(directory: String, durability: Durability = .disk, logger: Logger) throws(StoreError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw .directory(directory, reason: "it exists and is not a directory")
@@ -29,7 +30,7 @@ public final class TaskStore: Sendable {
         }
         let path = URL(fileURLWithPath: directory).appendingPathComponent("d8.sqlite").path
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
-        try Self.prepareWriter(writerConnection)
+        try Self.prepareWriter(writerConnection, durability: durability)
         // Opened after the writer has switched the file to WAL and created the schema.
         let readerConnection = try SQLiteConnection(path: path, readOnly: true)
         try Self.prepareReader(readerConnection)

@@ -27,27 +27,36 @@ struct DispatchBenchmark: ParsableCommand {
     @Option(help: "Samples of dispatch latency.")
     var samples = 500
 
+    @Option(help: "server.durability to measure: disk, process, or both (the default).")
+    var durability = "both"
+
     @Flag(help: "Print JSON (the only output format).")
     var json = false
 
     func run() throws {
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("d8-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let server = try BenchServer.start(dataDir: dataDir)
-
+        let modes = durability == "both" ? Durability.allCases : [Durability(rawValue: durability)].compactMap { $0 }
+        guard !modes.isEmpty else { throw ValidationError("--durability takes disk, process or both") }
         var results: [[String: Any]] = []
-        for batched in [false, true] {
-            for submitters in [1, 16] {
-                let scenario = Scenario(port: server.port, submitters: submitters, workers: workers,
-                                        tasks: batched ? batchedTasks : tasks, batchSize: batched ? batchSize : 1)
-                results.append(scenario.run())
+        var dispatch: [String: Any] = [:]
+        for mode in modes {
+            let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("d8-bench-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: dataDir) }
+            let server = try BenchServer.start(dataDir: dataDir, durability: mode)
+            for batched in [false, true] {
+                for submitters in [1, 16] {
+                    let scenario = Scenario(port: server.port, submitters: submitters, workers: workers,
+                                            tasks: batched ? batchedTasks : tasks, batchSize: batched ? batchSize : 1)
+                    var result = scenario.run()
+                    result["durability"] = mode.rawValue
+                    results.append(result)
+                }
             }
+            dispatch[mode.rawValue] = measureDispatchLatency(port: server.port)
         }
-        let dispatch = measureDispatchLatency(port: server.port)
         let report: [String: Any] = [
             "benchmark": "dispatch", "cores": ProcessInfo.processInfo.activeProcessorCount,
-            "store": "sqlite WAL synchronous=FULL, group commit", "workers": workers,
-            "throughput": results, "dispatch_latency_ms": dispatch,
+            "store": "sqlite WAL, group commit; durability disk = synchronous=FULL, process = NORMAL",
+            "workers": workers, "throughput": results, "dispatch_latency_ms": dispatch,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -179,10 +188,11 @@ struct Stats {
 struct BenchServer {
     let port: Int
 
-    static func start(dataDir: String) throws -> BenchServer {
+    static func start(dataDir: String, durability: Durability) throws -> BenchServer {
         var config = D8Config.embeddedDefault
         config.server.port = 0
         config.server.dataDir = dataDir
+        config.server.durability = durability
         let port = Atomic<Int>(0)
         let ready = DispatchSemaphore(value: 0)
         Task {

@@ -18,6 +18,8 @@ server:
   max_body: 1MiB           # larger request bodies are refused with 413; default 1MiB (1048576 bytes)
   allow_insecure: false    # true serves a non-loopback host without auth keys; default false
   retention: 7d            # finished tasks are kept this long, then deleted; default 7d
+  durability: disk         # disk: a 201 waits for fsync (survives power loss); process: for the OS
+                           # (survives a crash of d8, not of the machine; much faster); default disk
 
 # Bearer tokens. Without any, d8 serves loopback only (unless allow_insecure) and says so at start.
 # Each is a secret: d8 never logs or echoes it, and error messages name the key only.

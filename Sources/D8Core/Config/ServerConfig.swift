@@ -11,6 +11,17 @@ public struct ServerConfig: Sendable, Equatable {
     public var allowInsecure = false
     /// Finished tasks are kept this long.
     public var retention = Duration.seconds(7 * 86_400)
+    /// What a commit (and so a 201) waits for.
+    public var durability = Durability.disk
 
     public init() {}
+}
+
+/// How far a commit must reach before d8 answers: the trade of every durable queue.
+public enum Durability: String, Sendable, Equatable, CaseIterable {
+    /// Every commit is fsync'd (SQLite `synchronous=FULL`): a 201 survives power loss.
+    case disk
+    /// Commits reach the operating system (`synchronous=NORMAL` in WAL mode): a 201 survives a
+    /// crash or kill of d8, not of the machine; the WAL is fsync'd at checkpoints.
+    case process
 }
