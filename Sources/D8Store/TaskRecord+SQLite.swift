@@ -10,12 +10,14 @@ extension TaskRecord {
     /// `SELECT <every column> FROM tasks`, to which queries add their WHERE clause.
     static let select = "SELECT \(columns.joined(separator: ", ")) FROM tasks"
 
-    /// Inserts a record or overwrites every column of the row with its seq.
+    /// Inserts a record or overwrites every column of the row with its seq, unless that row has
+    /// finished: a finished task is final, so a late write of an earlier state cannot undo it.
     static let upsert = """
         INSERT INTO tasks (\(columns.joined(separator: ", ")))
         VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))
         ON CONFLICT (seq) DO UPDATE SET
         \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        WHERE tasks.status NOT IN ('completed', 'failed', 'cancelled', 'dead')
         """
 
     /// The values to bind to `upsert`, in `columns` order.

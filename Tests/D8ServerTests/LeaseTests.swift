@@ -148,3 +148,45 @@ struct LeaseTests {
         #expect(ContinuousClock.now - idle >= .milliseconds(250), "an empty long-poll waits for its time")
     }
 }
+
+@Suite("Races that must not lose or undo a task")
+struct LeaseRaceTests {
+    @Test func aLateResultForATaskThatDiedIsStaleNotARepeat() async throws {
+        let server = try await LiveServer.start { $0.queue.taskTimeout = .milliseconds(200); $0.queue.maxAttempts = 1 }
+        defer { Task { await server.stop() } }
+        let client = server.client
+        let (id, task) = try await client.leaseOne()
+        #expect(try await eventually { try await client.status(id)["status"] == "dead" })
+        let late = try await client.report(task, worker: "w")
+        #expect(late.status == 409)
+        #expect(try await client.status(id)["status"] == "dead")
+    }
+
+    @Test func cancellingAFinishedTaskKeepsItsOutcome() async throws {
+        let server = try await LiveServer.start()
+        defer { Task { await server.stop() } }
+        let client = server.client
+        let (id, task) = try await client.leaseOne()
+        _ = try await client.report(task, worker: "w", output: "kept")
+        let cancelled = try await client.post("/api/tasks/\(id)/cancel")
+        #expect(cancelled["status"] == "completed")
+        #expect(try await client.status(id)["result"]?["output"] == "kept")
+    }
+
+    @Test func aWorkerThatRegistersAgainEndsItsOldLongPoll() async throws {
+        let server = try await LiveServer.start()
+        defer { Task { await server.stop() } }
+        let client = server.client
+        try await client.register("w")
+        async let oldPoll = client.poll("w", wait: 20)
+        try await Task.sleep(for: .milliseconds(200))
+        try await client.register("w") // the worker restarted
+        let start = ContinuousClock.now
+        #expect(try await oldPoll["task"] == .null)
+        #expect(ContinuousClock.now - start < .seconds(5), "answered at once, not at the end of its wait")
+        async let newPoll = client.poll("w", wait: 10)
+        try await Task.sleep(for: .milliseconds(100))
+        let id = try #require(try await client.submit()["task_id"]?.stringValue)
+        #expect(try await newPoll["task"]?["task_id"]?.stringValue == id, "the task goes to the live poll")
+    }
+}

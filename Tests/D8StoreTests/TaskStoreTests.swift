@@ -43,6 +43,20 @@ struct TaskStoreTests {
         }
     }
 
+    @Test func aFinishedRowIsFinal() async throws {
+        try await withStore { store, _ in
+            var done = task(1)
+            done.status = .completed
+            done.result = #"{"answer":42}"#
+            try await store.write([done])
+            var late = task(1)
+            late.status = .assigned
+            late.attempt = 2
+            try await store.write([late]) // a late write of an earlier state changes nothing
+            #expect(try store.record(taskID: "task-1") == done)
+        }
+    }
+
     @Test func unfinishedReturnsPendingAssignedAndHeldInSeqOrder() async throws {
         try await withStore { store, _ in
             let statuses: [TaskStatus] = [.held, .completed, .pending, .failed, .assigned, .cancelled, .dead, .pending]

@@ -30,7 +30,6 @@ extension Orchestrator {
     /// Takes tasks for a worker now, as many as it asks for and has free slots.
     func tryLease(_ entry: WorkerEntry, max: Int) -> [JSONValue] {
         var leased: [JSONValue] = []
-        var records: [TaskRecord] = []
         while leased.count < max, (try? workerTable.acquireSlot(entry.key)) == true {
             guard let item = popBest(of: entry.taskTypes) else {
                 try? workerTable.releaseSlot(entry.key)
@@ -41,7 +40,7 @@ extension Orchestrator {
                 guard var live = state.tasks[item.id], live.record.status == .pending else { return nil }
                 guard state.workers[entry.id]?.key == entry.key else {
                     // The worker left while we popped: the task goes straight back.
-                    pushOrPark(live.record)
+                    pushOrPark(live.record, in: &state)
                     return nil
                 }
                 live.record.status = .assigned
@@ -55,18 +54,18 @@ extension Orchestrator {
                 state.tasks[item.id] = live
                 state.leased.insert(item.id)
                 state.workers[entry.id]?.held.insert(item.id)
+                // Queued under the lock, so the store sees this task's changes in the order
+                // they happened. A lease need not be durable before the worker has it: if the
+                // orchestrator dies first, the task is pending again and the old lease refused.
+                store.enqueueWrite([live.record])
                 return live
             }
             guard let taken else {
                 try? workerTable.releaseSlot(entry.key) // cancelled or already taken: try the next one
                 continue
             }
-            records.append(taken.record)
             leased.append(taskJSON(taken))
         }
-        // A lease need not be durable before the worker has it: if the orchestrator dies first,
-        // the task is pending again after restart and the old lease is refused.
-        if !records.isEmpty { store.enqueueWrite(records) }
         return leased
     }
 
@@ -111,7 +110,8 @@ extension Orchestrator {
         let woken = state.withLock { state -> [Waiter] in
             var woken: [Waiter] = []
             state.waiters.removeAll { waiter in
-                guard woken.count < count, !waiter.taskTypes.isDisjoint(with: taskTypes) else { return false }
+                guard woken.count < count, !waiter.taskTypes.isDisjoint(with: taskTypes),
+                      let key = state.workers[waiter.workerID]?.key, workerTable.worker(key)?.state == .online else { return false }
                 woken.append(waiter)
                 return true
             }

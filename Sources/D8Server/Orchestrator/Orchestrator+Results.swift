@@ -23,7 +23,7 @@ extension Orchestrator {
             guard let seq = state.seqByTaskID[taskID], var live = state.tasks[seq] else { return .notLive }
             let r = live.record
             guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
-                if r.assignedTo == workerID, lease == r.lease || lease == nil, r.status.isFinished { return .duplicate }
+                if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
                 throw Self.staleLease(taskID, workerID: workerID, record: r)
             }
             releaseHold(seq, worker: workerID, in: &state)
@@ -46,22 +46,32 @@ extension Orchestrator {
                 state.workers[workerID]?.failed += 1
             }
             state.tasks[seq] = live
+            store.enqueueWrite([live.record]) // under the lock: writes keep the order of changes
+            // The freed slot may let this worker's own long-poll take more work.
+            for waiter in state.waiters where waiter.workerID == workerID { waiter.fire() }
             return .recorded(live.record)
         }
 
         switch step {
         case .duplicate: return .duplicate
         case .recorded(let record):
-            if record.status.isFinished { try await persistAndForget(record) } else { try await persistLive(record) }
+            try await flush()
+            if record.status.isFinished { forgetFinished([record]) }
             return .received
         case .notLive:
             // Not live: finished and stored, or unknown.
             guard let stored = try? store.record(taskID: taskID) else {
                 throw APIError(.notFound, "no task with id '\(taskID)'")
             }
-            if stored.assignedTo == workerID, lease == nil || lease == stored.lease, stored.status.isFinished { return .duplicate }
+            if Self.isRepeat(of: stored, worker: workerID, lease: lease) { return .duplicate }
             throw Self.staleLease(taskID, workerID: workerID, record: stored)
         }
+    }
+
+    /// The worker's result for this lease was already recorded (a task that finished without
+    /// one, by lease expiry or cancel, has no result: a late report of it is stale, not a repeat).
+    static func isRepeat(of record: TaskRecord, worker: String, lease: String?) -> Bool {
+        record.status.isFinished && record.result != nil && record.assignedTo == worker && (lease == nil || lease == record.lease)
     }
 
     static func staleLease(_ taskID: String, workerID: String, record: TaskRecord) -> APIError {
@@ -88,9 +98,10 @@ extension Orchestrator {
         return max(jittered, min(retryAfter ?? 0, cap * 10))
     }
 
-    /// Writes a task that is still live (back to pending after a retryable failure).
-    func persistLive(_ record: TaskRecord) async throws(APIError) {
-        do { try await store.write([record]) } catch {
+    /// Waits until every write queued so far is committed.
+    func flush() async throws(APIError) {
+        do { try await store.flush() } catch {
+            logger.error("store write failed", metadata: ["error": "\(error)"])
             throw APIError(.shuttingDown, "the task store refused the write: \(error)")
         }
     }
@@ -109,6 +120,7 @@ extension Orchestrator {
             live.record.returnToQueue()
         }
         state.tasks[seq] = live
+        store.enqueueWrite([live.record]) // under the lock: writes keep the order of changes
         return live.record
     }
 
@@ -119,11 +131,10 @@ extension Orchestrator {
         try? workerTable.releaseSlot(key)
     }
 
-    /// After tasks were taken back: write them, queue the pending ones and wake workers; the
-    /// dead ones leave the live state once written.
+    /// After tasks were taken back (and their writes queued): queue the pending ones and wake
+    /// workers; the dead ones leave the live state once written.
     func afterRequeue(_ records: [TaskRecord]) {
         guard !records.isEmpty else { return }
-        store.enqueueWrite(records)
         let pending = records.filter { $0.status == .pending }
         for record in pending { pushOrPark(record) }
         wakeWaiters(for: Set(pending.map(\.type)), count: pending.count)

@@ -98,16 +98,23 @@ extension Orchestrator {
         let now = Self.epochNow()
         let record: TaskRecord? = state.withLock { state in
             guard let seq = state.seqByTaskID[taskID], var live = state.tasks[seq] else { return nil }
+            // Finished but not yet written: the outcome stands.
+            guard !live.record.status.isFinished else { return live.record }
             if live.record.status == .assigned, let worker = live.record.assignedTo {
                 releaseHold(seq, worker: worker, in: &state)
             }
-            queues[live.record.type]?.remove(seq)
+            state.parked.remove(seq)
             live.record.finish(.cancelled, at: now)
             state.tasks[seq] = live
+            store.enqueueWrite([live.record]) // under the lock: writes keep the order of changes
             return live.record
         }
         if let record {
-            try await persistAndForget(record)
+            // Out of the queue now, outside the lock (linear in the queue); a pop that wins the
+            // race finds the task cancelled and skips it.
+            queues[record.type]?.remove(record.seq)
+            try await flush()
+            forgetFinished([record])
             return record
         }
         guard let stored = try? store.record(taskID: taskID) else { throw APIError(.notFound, "no task with id '\(taskID)'") }
@@ -123,17 +130,8 @@ extension Orchestrator {
         return stored
     }
 
-    /// Writes a finished task, then drops it from the live state: until the write commits,
-    /// status and idempotency lookups still find it in memory.
-    func persistAndForget(_ record: TaskRecord) async throws(APIError) {
-        do { try await store.write([record]) } catch {
-            logger.error("store write failed", metadata: ["error": "\(error)"])
-            throw APIError(.shuttingDown, "the task store refused the write: \(error)")
-        }
-        forgetFinished([record])
-    }
-
-    /// Drops written, finished tasks from the live state.
+    /// Drops written, finished tasks from the live state: until their writes commit, status and
+    /// idempotency lookups still find them in memory.
     func forgetFinished(_ records: [TaskRecord]) {
         state.withLock { state in
             for record in records where state.tasks[record.seq]?.record.status.isFinished == true {

@@ -12,7 +12,7 @@ extension Orchestrator {
         }
         let slots: Int
         switch capabilities["slots"] {
-        case nil, .null?: slots = config.workerTypes[typeIndex].slots
+        case nil, .null?: slots = min(config.workerTypes[typeIndex].slots, 4096)
         case let value?:
             guard let n = value.intValue, (1...4096).contains(n) else {
                 throw APIError(.invalidField, "capabilities.slots must be an integer from 1 to 4096")
@@ -22,21 +22,21 @@ extension Orchestrator {
         let taskTypes = config.taskTypes.filter { $0.route.contains(workerType) }.map(\.name)
         let now = Self.epochNow()
         let (entry, orphans) = try state.withLock { state throws(APIError) -> (WorkerEntry, [TaskRecord]) in
-            var orphans: [TaskRecord] = []
-            let key: UInt64
-            if let previous = state.workers[workerID] {
-                key = previous.key
-                orphans = previous.held.compactMap { seq in
-                    requeueLeased(seq, reason: "worker \(workerID) registered again while holding this task", countsAsAttempt: true, in: &state)
-                }
-            } else {
-                key = state.nextWorkerKey
-                state.nextWorkerKey += 1
-            }
+            // Each registration gets a new key, so the long-polls and reaper verdicts of a
+            // worker's previous life cannot act on this one.
+            let key = state.nextWorkerKey
             do {
                 try workerTable.register(key, type: typeIndex, slots: slots, now: ticks())
             } catch {
                 throw APIError(.shuttingDown, "cannot register worker: \(error)")
+            }
+            state.nextWorkerKey += 1
+            var orphans: [TaskRecord] = []
+            if let previous = state.workers[workerID] {
+                orphans = previous.held.compactMap { seq in
+                    requeueLeased(seq, reason: "worker \(workerID) registered again while holding this task", countsAsAttempt: true, in: &state)
+                }
+                dropWorker(previous, in: &state)
             }
             let entry = WorkerEntry(
                 id: workerID, key: key, workerType: workerType, typeIndex: typeIndex, slots: slots,

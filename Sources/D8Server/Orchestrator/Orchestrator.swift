@@ -87,12 +87,22 @@ final class Orchestrator: Sendable {
     /// Puts a pending task in its type's queue. A full queue parks it (it stays pending and the
     /// maintenance loop retries), so a task already accepted is never dropped.
     func pushOrPark(_ record: TaskRecord) {
-        guard let queue = queues[record.type] else { return }
+        if !push(record) { _ = state.withLock { $0.parked.insert(record.seq) } }
+    }
+
+    /// The same, for callers that hold the lock.
+    func pushOrPark(_ record: TaskRecord, in state: inout State) {
+        if !push(record) { state.parked.insert(record.seq) }
+    }
+
+    private func push(_ record: TaskRecord) -> Bool {
+        guard let queue = queues[record.type] else { return true }
         do {
             try queue.push(record.seq, priority: record.priority, now: ticks())
+            return true
         } catch {
             logger.warning("queue full; task parked until there is room", metadata: ["task_id": "\(record.taskID)"])
-            _ = state.withLock { $0.parked.insert(record.seq) }
+            return false
         }
     }
 
