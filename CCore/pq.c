@@ -102,9 +102,14 @@ ccore_status ccore_pq_push(ccore_pq *q, uint64_t id, uint32_t priority, uint64_t
     atomic_store_explicit(&c->id, id, memory_order_relaxed);
     atomic_store_explicit(&c->enqueued_at, now, memory_order_relaxed);
     atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
-    /* After publishing, so a consumer that clears this bit and re-checks the level sees the task
-     * (its RMW on the bitmap reads ours and synchronises with it). */
-    atomic_fetch_or_explicit(&q->nonempty, 1u << index, memory_order_seq_cst);
+    /* Publish, fence, then read the bitmap; a consumer clears a bit, fences, then re-reads the
+     * level (clear_if_empty). With a fence on both sides one of the two sees the other: the bit
+     * ends set whenever the level holds a task. Writing the bitmap only when the bit is clear
+     * keeps its cache line shared between cores instead of bouncing on every push. */
+    atomic_thread_fence(memory_order_seq_cst);
+    uint32_t bit = 1u << index;
+    if (!(atomic_load_explicit(&q->nonempty, memory_order_relaxed) & bit))
+        atomic_fetch_or_explicit(&q->nonempty, bit, memory_order_seq_cst);
     return CCORE_OK;
 }
 
@@ -196,6 +201,7 @@ static int best_level(const ccore_pq *q, uint32_t bits, uint64_t now, uint64_t *
 /* Clears a level's bit, then looks again: a push that raced with the clear is seen here. */
 static void clear_if_empty(ccore_pq *q, uint32_t index) {
     atomic_fetch_and_explicit(&q->nonempty, ~(1u << index), memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with the fence in push */
     uint64_t ignored;
     if (peek_head(q, index, &ignored)) atomic_fetch_or_explicit(&q->nonempty, 1u << index, memory_order_seq_cst);
 }

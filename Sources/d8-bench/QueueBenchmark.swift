@@ -29,8 +29,13 @@ struct QueueBenchmark: ParsableCommand {
         var results: [[String: Any]] = []
         var medians: [String: Double] = [:]
         for threads in [1, 2] {
+            // Runs interleave the candidates, so a noisy moment on the machine hits all of them.
+            var samplesByCandidate: [Candidate: [Double]] = [:]
+            for _ in 0..<runs {
+                for candidate in Candidate.allCases { samplesByCandidate[candidate, default: []].append(measure(candidate, threads: threads)) }
+            }
             for candidate in Candidate.allCases {
-                let samples = (0..<runs).map { _ in measure(candidate, threads: threads) }
+                let samples = samplesByCandidate[candidate]!
                 let median = samples.sorted()[samples.count / 2]
                 medians["\(candidate.rawValue)@\(threads)"] = median
                 results.append([
