@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CONFIG ?= config.yaml
 # Debian packages the build needs beyond the Swift toolchain.
-APT_PACKAGES := libsqlite3-dev gcc
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 
 .PHONY: setup build plugins run test test-tsan bench clean
 

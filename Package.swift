@@ -45,10 +45,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The worker runtime: the plugin loader (dlopen) and, later, the lease loop.
         .target(
             name: "D8Worker",
-            dependencies: ["CCore", "D8Core", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CCore", "CCurl", "D8Core", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "d8",

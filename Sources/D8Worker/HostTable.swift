@@ -50,13 +50,72 @@ private func logLevel(_ level: Int32) -> Logger.Level {
     }
 }
 
-/// `d8_host.http` [thread-safe]: not in this slice. The next step is a libcurl transport
-/// (connection reuse, TLS, proxies, timeouts in one place); until then every request is refused
-/// before sending, which the ABI reports as D8_FAIL with the reason in err, on_response uncalled.
+/// `d8_host.http` [thread-safe]: one blocking exchange through the process's `HTTPTransport`.
+/// D8_FAIL (on_response uncalled) when the request is refused before sending; otherwise
+/// on_response runs once, here on the calling thread, and the result is D8_OK for any HTTP
+/// answer or D8_RETRY (status 0, `error` and err set) when none came.
 private func hostHTTP(
     _ host: UnsafePointer<d8_host>?, _ request: UnsafePointer<d8_http_request>?, _ onResponse: d8_http_response_fn?,
     _ ctx: UnsafeMutableRawPointer?, _ err: UnsafeMutablePointer<CChar>?, _ errCapacity: Int
 ) -> Int32 {
-    ErrorBuffer.write("this worker has no HTTP transport yet", to: err, capacity: errCapacity)
-    return Int32(D8_FAIL.rawValue)
+    let refused = { (reason: String) -> Int32 in
+        ErrorBuffer.write(reason, to: err, capacity: errCapacity)
+        return Int32(D8_FAIL.rawValue)
+    }
+    guard let request, let onResponse else { return refused("http: the request or on_response is NULL") }
+    let req = request.pointee
+    guard req.struct_size >= MemoryLayout<d8_http_request>.size else {
+        return refused("http: struct_size \(req.struct_size) is smaller than this host's d8_http_request (\(MemoryLayout<d8_http_request>.size))")
+    }
+    guard req.header_count == 0 || req.headers != nil else { return refused("http: headers is NULL but header_count is \(req.header_count)") }
+    guard let url = String(validating: req.url.bytes, as: UTF8.self) else { return refused("http: the URL is not UTF-8") }
+    let headers = (0..<req.header_count).map { i in
+        HTTPHeader(name: String(decoding: req.headers[i].name.bytes, as: UTF8.self), value: String(decoding: req.headers[i].value.bytes, as: UTF8.self))
+    }
+    let method = String(decoding: req.method.bytes, as: UTF8.self)
+    let timeout: Duration? = req.timeout_ms == 0 ? nil : .milliseconds(req.timeout_ms)
+
+    switch HTTPTransport.shared.send(method: method, url: url, headers: headers, body: req.body.bytes, timeout: timeout) {
+    case let .refused(reason):
+        return refused("http: \(reason)")
+    case let .transportError(message):
+        Array(message.utf8).withUnsafeBufferPointer { text in
+            var response = d8_http_response(
+                struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: 0, headers: nil, header_count: 0,
+                body: d8_str(ptr: nil, len: 0), error: d8_str(text))
+            onResponse(ctx, &response)
+        }
+        ErrorBuffer.write(message, to: err, capacity: errCapacity)
+        return Int32(D8_RETRY.rawValue)
+    case let .response(answer):
+        deliver(answer, to: onResponse, ctx: ctx)
+        return Int32(D8_OK.rawValue)
+    }
+}
+
+/// Calls on_response with views of `answer`: every name and value lives in one byte buffer
+/// that, like the header array, is only valid during the call, as the ABI says.
+private func deliver(_ answer: HTTPResponse, to onResponse: d8_http_response_fn, ctx: UnsafeMutableRawPointer?) {
+    var text: [UInt8] = []
+    var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+    for header in answer.headers {
+        let nameStart = text.count
+        text += header.name.utf8
+        let valueStart = text.count
+        text += header.value.utf8
+        ranges.append((nameStart..<valueStart, valueStart..<text.count))
+    }
+    text.withUnsafeBufferPointer { text in
+        let views = ranges.map { range in
+            d8_header(name: d8_str(UnsafeBufferPointer(rebasing: text[range.name])), value: d8_str(UnsafeBufferPointer(rebasing: text[range.value])))
+        }
+        views.withUnsafeBufferPointer { views in
+            answer.body.withUnsafeBufferPointer { body in
+                var response = d8_http_response(
+                    struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: Int32(clamping: answer.status),
+                    headers: views.baseAddress, header_count: views.count, body: d8_str(body), error: d8_str(ptr: nil, len: 0))
+                onResponse(ctx, &response)
+            }
+        }
+    }
 }

@@ -80,7 +80,7 @@ import Testing
         #expect(error.description == "\(path): create failed: missing api_key")
     }
 
-    @Test func hostHTTPIsRefusedUntilTheTransportExists() throws {
+    @Test func hostHTTPWithoutOnResponseIsRefused() throws {
         let fixtures = try PluginFixtures()
         defer { fixtures.remove() }
         let body = """
@@ -93,7 +93,7 @@ import Testing
         let path = try fixtures.build("http.so", source: PluginFixtures.stubPlugin(createBody: body))
         let plugin = try PluginLoader.load(path: path)
         let error = try #require(throws: PluginError.self) { try plugin.makeInstance(config: [:], logger: logger) }
-        #expect(error.description == "\(path): create failed: http status 2: this worker has no HTTP transport yet")
+        #expect(error.description == "\(path): create failed: http status 2: http: the request or on_response is NULL")
     }
 
     @Test func describeFailureIsAnError() throws {

@@ -1,0 +1,140 @@
+internal import CCurl
+import Foundation
+import Synchronization
+
+/// The worker's one HTTP client (libcurl), behind `d8_host.http`. Blocking: each call runs on
+/// the calling thread. Idle easy handles are pooled so their connection caches (keep-alive,
+/// TLS sessions) serve later requests.
+final class HTTPTransport: @unchecked Sendable { // mutable state is the handle pool, behind a Mutex
+    /// Shared by every plugin instance of the process, so they share warm connections.
+    static let shared = HTTPTransport()
+
+    static let connectTimeout: Duration = .seconds(10)
+    /// For requests that leave the timeout to the host (`timeout_ms` 0).
+    static let defaultTimeout: Duration = .seconds(120)
+
+    private let idle = Mutex<[EasyHandle]>([])
+    private let maxIdle: Int
+
+    /// curl_global_init is not thread-safe: a static let runs it exactly once, before any use.
+    private static let globalInit: CURLcode = ccurl_global_init()
+
+    init(maxIdle: Int = 16) {
+        self.maxIdle = maxIdle
+        _ = Self.globalInit
+    }
+
+    deinit {
+        for handle in idle.withLock({ $0 }) { curl_easy_cleanup(handle.curl) }
+    }
+
+    /// Performs one exchange. `timeout` bounds the whole exchange (nil: `defaultTimeout`).
+    /// Redirects are not followed: the plugin sees the 3xx.
+    func send(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> HTTPResult {
+        if let reason = HTTPRequestCheck.refusal(method: method, url: url, headers: headers) { return .refused(reason) }
+        guard Self.globalInit == CURLE_OK else { return .transportError("libcurl failed to initialise") }
+        guard let handle = take() else { return .transportError("libcurl could not create a handle") }
+        defer { giveBack(handle) }
+        guard let list = HeaderList(headers) else { return .transportError("out of memory building the request headers") }
+        defer { list.free() }
+
+        let timeoutMs = Self.milliseconds(timeout ?? Self.defaultTimeout)
+        let responseBody = Buffer(), responseHeaders = Buffer()
+        defer { responseBody.free(); responseHeaders.free() }
+        var status = 0, osErrno = 0
+        var detail = [CChar](repeating: 0, count: 512)
+        let code = body.withUnsafeBufferPointer { bytes in
+            // Nothing is sent unless prepare succeeded; its failures (say, a URL libcurl rejects) are refusals.
+            let prepared = ccurl_prepare(
+                handle.curl, url, method, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count,
+                list.head, Self.milliseconds(Self.connectTimeout), timeoutMs, responseBody.pointer, responseHeaders.pointer)
+            guard prepared == CURLE_OK else { return prepared }
+            return ccurl_perform(handle.curl, &status, &osErrno, &detail, detail.count)
+        }
+        let message = String(decoding: detail.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        switch code {
+        case CURLE_OK:
+            return .response(HTTPResponse(status: status, headers: HTTPHeaderParser.parse(responseHeaders.bytes), body: responseBody.bytes))
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT:
+            return .refused("libcurl refused the request: \(String(cString: curl_easy_strerror(code)))")
+        default:
+            return .transportError(Self.describe(code, errno: Int32(osErrno), detail: message, timeoutMs: timeoutMs))
+        }
+    }
+
+    /// Short, plugin-facing reasons; libcurl's detail names host and port, never the path or query.
+    private static func describe(_ code: CURLcode, errno: Int32, detail: String, timeoutMs: Int) -> String {
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT where detail.hasPrefix("Connection timed out"):
+            "connect timed out after \(milliseconds(connectTimeout)) ms"
+        case CURLE_OPERATION_TIMEDOUT:
+            "timed out after \(timeoutMs) ms"
+        case CURLE_COULDNT_CONNECT where errno == ECONNREFUSED:
+            "connection refused (\(detail))"
+        case CURLE_COULDNT_RESOLVE_HOST:
+            "DNS lookup failed (\(detail))"
+        default:
+            detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    private func take() -> EasyHandle? {
+        if let handle = idle.withLock({ $0.popLast() }) { return handle }
+        return curl_easy_init().map(EasyHandle.init)
+    }
+
+    private func giveBack(_ handle: EasyHandle) {
+        let kept = idle.withLock { handles in
+            guard handles.count < maxIdle else { return false }
+            handles.append(handle)
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle.curl) }
+    }
+}
+
+/// A CURL easy handle; only one request uses it at a time (it is out of the pool meanwhile).
+private struct EasyHandle: @unchecked Sendable {
+    let curl: UnsafeMutableRawPointer
+}
+
+/// A ccurl_buffer at a stable address: libcurl keeps the pointer from prepare until perform ends.
+private struct Buffer {
+    let pointer = UnsafeMutablePointer<ccurl_buffer>.allocate(capacity: 1)
+
+    init() { pointer.initialize(to: ccurl_buffer(data: nil, len: 0, cap: 0)) }
+
+    var bytes: [UInt8] {
+        guard let data = pointer.pointee.data else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: pointer.pointee.len))
+    }
+
+    func free() {
+        ccurl_buffer_free(pointer)
+        pointer.deallocate()
+    }
+}
+
+/// The request headers as a curl_slist ("Name: value", or "Name;" for an empty value, which is
+/// libcurl's spelling). Adds an empty "Expect:" so libcurl never waits for a 100-continue.
+private struct HeaderList {
+    private(set) var head: UnsafeMutablePointer<curl_slist>?
+
+    init?(_ headers: [HTTPHeader]) {
+        var lines = headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
+        if !headers.contains(where: { $0.name.lowercased() == "expect" }) { lines.append("Expect:") }
+        for line in lines {
+            guard let appended = curl_slist_append(head, line) else {
+                free()
+                return nil
+            }
+            head = appended
+        }
+    }
+
+    func free() { curl_slist_free_all(head) }
+}
