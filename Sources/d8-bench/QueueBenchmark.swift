@@ -88,8 +88,7 @@ struct QueueBenchmark: ParsableCommand {
             }
         }
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(rounds * 2 * batch * threads) / seconds
+        return Double(rounds * 2 * batch * threads) / elapsed.seconds
     }
 }
 

@@ -110,8 +110,7 @@ final class Orchestrator: Sendable {
 
     /// Milliseconds since start: the CCore clock for aging and heartbeats.
     func ticks() -> UInt64 {
-        let elapsed = ContinuousClock.now - started
-        return UInt64(elapsed.components.seconds) * 1000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        UInt64((ContinuousClock.now - started).milliseconds)
     }
 
     /// Unix epoch seconds, as D8 reported times.
@@ -119,9 +118,4 @@ final class Orchestrator: Sendable {
 
     var workerTimeoutMillis: UInt64 { UInt64(config.queue.workerTimeout.milliseconds) }
     var taskTimeoutSeconds: Double { config.queue.taskTimeout.seconds }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -1,4 +1,5 @@
 internal import CCurl
+import D8Core
 import Foundation
 import Synchronization
 
@@ -38,7 +39,7 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
         guard let list = HeaderList(headers) else { return .transportError("out of memory building the request headers") }
         defer { list.free() }
 
-        let timeoutMs = Self.milliseconds(timeout ?? Self.defaultTimeout)
+        let timeoutMs = Int((timeout ?? Self.defaultTimeout).milliseconds)
         let responseBody = Buffer(), responseHeaders = Buffer()
         defer { responseBody.free(); responseHeaders.free() }
         var status = 0, osErrno = 0
@@ -47,7 +48,7 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
             // Nothing is sent unless prepare succeeded; its failures (say, a URL libcurl rejects) are refusals.
             let prepared = ccurl_prepare(
                 handle.curl, url, method, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count,
-                list.head, Self.milliseconds(Self.connectTimeout), timeoutMs, responseBody.pointer, responseHeaders.pointer)
+                list.head, Int(Self.connectTimeout.milliseconds), timeoutMs, responseBody.pointer, responseHeaders.pointer)
             guard prepared == CURLE_OK else { return prepared }
             return ccurl_perform(handle.curl, &status, &osErrno, &detail, detail.count)
         }
@@ -66,7 +67,7 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
     private static func describe(_ code: CURLcode, errno: Int32, detail: String, timeoutMs: Int) -> String {
         switch code {
         case CURLE_OPERATION_TIMEDOUT where detail.hasPrefix("Connection timed out"):
-            "connect timed out after \(milliseconds(connectTimeout)) ms"
+            "connect timed out after \(connectTimeout.milliseconds) ms"
         case CURLE_OPERATION_TIMEDOUT:
             "timed out after \(timeoutMs) ms"
         case CURLE_COULDNT_CONNECT where errno == ECONNREFUSED:
@@ -76,10 +77,6 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
         default:
             detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     private func take() -> EasyHandle? {
