@@ -4,7 +4,10 @@ CONFIG ?= config.yaml
 # Debian packages the build needs beyond the Swift toolchain.
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 
-.PHONY: setup build plugins run test test-tsan bench clean
+# Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
+SWIFT_PLUGINS := groq gemini claude ollama
+
+.PHONY: setup build plugins stage-plugins run test test-tsan bench clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -15,18 +18,24 @@ setup:
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
 	fi
 
-build: setup plugins
+build: setup
 	swift build
+	$(MAKE) stage-plugins
 
-# Plugins written in C are plain shared objects: no Swift runtime.
-plugins: setup
+plugins: build
+
+# Puts every plugin where workers look (plugins.dir, ./Plugins): the C Echo plugin is compiled
+# as a plain shared object (no Swift runtime); the Swift ones are copied from the last build.
+stage-plugins:
 	cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -I CCore/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
+	@bin=$$(swift build --show-bin-path) && for p in $(SWIFT_PLUGINS); do cp "$$bin/libd8_$$p.so" Plugins/; done
 
 run: build
 	swift run d8 serve --config $(CONFIG)
 
-test: setup plugins
+test: setup
 	swift build --build-tests
+	$(MAKE) stage-plugins
 	swift test --skip-build
 	$(MAKE) test-tsan
 

@@ -9,6 +9,11 @@ let package = Package(
         .executable(name: "d8-bench", targets: ["d8-bench"]),
         .library(name: "D8Core", targets: ["D8Core"]),
         .library(name: "D8Server", targets: ["D8Server"]),
+        // Provider plugins: shared objects with the C entry point, staged into Plugins/ by `make plugins`.
+        .library(name: "d8_groq", type: .dynamic, targets: ["GroqPlugin"]),
+        .library(name: "d8_gemini", type: .dynamic, targets: ["GeminiPlugin"]),
+        .library(name: "d8_claude", type: .dynamic, targets: ["ClaudePlugin"]),
+        .library(name: "d8_ollama", type: .dynamic, targets: ["OllamaPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,8 +30,10 @@ let package = Package(
             path: "CCore",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
+        .target(name: "D8JSON"),
         // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
-        .target(name: "D8Core", dependencies: ["CCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "D8Core", dependencies: ["CCore", "D8JSON", .product(name: "Yams", package: "Yams")]),
         // The system's SQLite (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // The durable task store: SQLite in WAL mode with group commit.
@@ -52,6 +59,13 @@ let package = Package(
             name: "D8Worker",
             dependencies: ["CCore", "CCurl", "D8Core", .product(name: "Logging", package: "swift-log")]
         ),
+        // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
+        // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
+        .target(name: "D8PluginKit", dependencies: ["CCore", "D8JSON"]),
+        .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq"),
+        .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini"),
+        .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude"),
+        .target(name: "OllamaPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Ollama"),
         .executableTarget(
             name: "d8",
             dependencies: [
@@ -73,7 +87,12 @@ let package = Package(
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
         .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Core"]),
-        .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core"]),
+        .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core", "D8TestSupport"]),
+        // Fake providers and process launchers shared by the test targets below.
+        .target(name: "D8TestSupport", dependencies: ["D8Core"], path: "Tests/D8TestSupport"),
+        .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit"]),
+        .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
+        .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
     ],
     cLanguageStandard: .c11
 )

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Any JSON value. Task data and results are free-form JSON that d8 keeps as the client or the
 /// worker sent it, so they travel as this type rather than as fixed structs.
@@ -60,7 +59,6 @@ extension JSONValue {
         return writer.bytes
     }
 
-    public var jsonData: Data { Data(jsonBytes) }
 }
 
 public struct JSONParseError: Error, CustomStringConvertible {

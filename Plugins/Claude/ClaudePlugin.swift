@@ -1,0 +1,1 @@
+import D8PluginKit // placeholder: the Claude plugin arrives next

@@ -1,0 +1,1 @@
+import D8PluginKit // placeholder: the Gemini plugin arrives next

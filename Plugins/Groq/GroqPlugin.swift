@@ -1,0 +1,1 @@
+import D8PluginKit // placeholder: the Groq plugin arrives next

@@ -1,0 +1,1 @@
+// Placeholder: the shared Swift plugin code arrives with the provider plugins.

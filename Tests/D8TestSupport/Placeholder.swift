@@ -1,0 +1,1 @@
+import D8Core // placeholder: fake providers and process launchers arrive next
