@@ -54,10 +54,12 @@ let package = Package(
         ),
         // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // The worker runtime: the plugin loader (dlopen) and, later, the lease loop.
+        // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API.
+        .target(name: "D8Client", dependencies: ["CCurl", "D8Core"]),
+        // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop.
         .target(
             name: "D8Worker",
-            dependencies: ["CCore", "CCurl", "D8Core", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CCore", "D8Client", "D8Core", .product(name: "Logging", package: "swift-log")]
         ),
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
@@ -69,6 +71,7 @@ let package = Package(
         .executableTarget(
             name: "d8",
             dependencies: [
+                "D8Client",
                 "D8Server",
                 "D8Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -86,7 +89,7 @@ let package = Package(
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
-        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Core"]),
+        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core"]),
         .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core", "D8TestSupport"]),
         // Fake providers and process launchers shared by the test targets below.
         .target(name: "D8TestSupport", dependencies: ["D8Core"], path: "Tests/D8TestSupport"),

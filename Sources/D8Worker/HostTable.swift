@@ -1,4 +1,5 @@
 internal import CCore
+import D8Client
 import Logging
 
 /// The `d8_host` handed to one instance's `create`: the host's callbacks for that instance.

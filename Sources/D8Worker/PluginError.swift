@@ -12,6 +12,7 @@ public struct PluginError: Error, CustomStringConvertible, Sendable, Equatable {
         case createFailed(String)
         case describeFailed
         case invalidDescription(String)
+        case notFound(plugin: String, found: [String])
     }
 
     private let code: Code
@@ -37,6 +38,9 @@ public struct PluginError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .createFailed(message): "create failed: \(message)"
         case .describeFailed: "describe failed"
         case let .invalidDescription(reason): "describe returned invalid JSON: \(reason)"
+        case let .notFound(plugin, found):
+            "no plugin named '\(plugin)' here (expected lib\(PluginLoader.filePrefix)\(plugin).so; "
+                + (found.isEmpty ? "no plugin loads from this folder)" : "found: \(found.joined(separator: ", ")))")
         }
     }
 
@@ -64,6 +68,9 @@ public struct PluginError: Error, CustomStringConvertible, Sendable, Equatable {
         PluginError(.createFailed(message.isEmpty ? "no reason given" : message), path: path)
     }
     static func describeFailed(_ path: String) -> PluginError { PluginError(.describeFailed, path: path) }
+    static func notFound(_ directory: String, plugin: String, found: [String]) -> PluginError {
+        PluginError(.notFound(plugin: plugin, found: found), path: directory)
+    }
     static func invalidDescription(_ path: String, reason: String) -> PluginError {
         PluginError(.invalidDescription(reason), path: path)
     }

@@ -47,6 +47,23 @@ public enum PluginLoader {
         )
     }
 
+    /// The conventional file name of plugin `name` is lib<prefix><name>.so: libd8_groq.so.
+    public static let filePrefix = "d8_"
+
+    /// The plugin whose table is named `name` (the `plugin:` of a worker type): the file
+    /// `libd8_<name>.so` in `directory` when it exists, otherwise whichever `.so` there
+    /// carries that name. A broken conventional file is reported as such, not skipped.
+    public static func find(named name: String, in directory: String) throws(PluginError) -> LoadedPlugin {
+        let conventional = (directory.hasSuffix("/") ? directory : directory + "/") + "lib\(filePrefix)\(name).so"
+        if FileManager.default.fileExists(atPath: conventional) {
+            let plugin = try load(path: conventional)
+            if plugin.name == name { return plugin }
+        }
+        let found = discover(directory: directory).compactMap { try? $0.result.get() }
+        if let match = found.first(where: { $0.name == name }) { return match }
+        throw .notFound(directory, plugin: name, found: found.map(\.name))
+    }
+
     /// Loads every plugin in `directory`, sorted by file name. The file-name rule: every entry
     /// whose name ends in `.so` is a plugin candidate (whatever its prefix); other files are
     /// ignored. A candidate that fails to load is reported with its error rather than skipped.

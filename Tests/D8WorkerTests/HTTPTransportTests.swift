@@ -1,4 +1,4 @@
-@testable import D8Worker
+@testable import D8Client
 import Foundation
 import Testing
 

@@ -35,3 +35,17 @@ extension ConfigValue: Codable {
         }
     }
 }
+
+extension ConfigValue {
+    /// The same value as JSON: what a plugin's `create` receives.
+    public var jsonValue: JSONValue {
+        switch self {
+        case let .string(s): .string(s)
+        case let .number(n): .number(n)
+        case let .bool(b): .bool(b)
+        case let .list(l): .array(l.map(\.jsonValue))
+        case let .map(m): .object(m.mapValues(\.jsonValue))
+        case .null: .null
+        }
+    }
+}

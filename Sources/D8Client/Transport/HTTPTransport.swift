@@ -6,13 +6,13 @@ import Synchronization
 /// The worker's one HTTP client (libcurl), behind `d8_host.http`. Blocking: each call runs on
 /// the calling thread. Idle easy handles are pooled so their connection caches (keep-alive,
 /// TLS sessions) serve later requests.
-final class HTTPTransport: @unchecked Sendable { // mutable state is the handle pool, behind a Mutex
+package final class HTTPTransport: @unchecked Sendable { // mutable state is the handle pool, behind a Mutex
     /// Shared by every plugin instance of the process, so they share warm connections.
-    static let shared = HTTPTransport()
+    package static let shared = HTTPTransport()
 
-    static let connectTimeout: Duration = .seconds(10)
+    package static let connectTimeout: Duration = .seconds(10)
     /// For requests that leave the timeout to the host (`timeout_ms` 0).
-    static let defaultTimeout: Duration = .seconds(120)
+    package static let defaultTimeout: Duration = .seconds(120)
 
     private let idle = Mutex<[EasyHandle]>([])
     private let maxIdle: Int
@@ -20,7 +20,7 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
     /// curl_global_init is not thread-safe: a static let runs it exactly once, before any use.
     private static let globalInit: CURLcode = ccurl_global_init()
 
-    init(maxIdle: Int = 16) {
+    package init(maxIdle: Int = 16) {
         self.maxIdle = maxIdle
         _ = Self.globalInit
     }
@@ -31,7 +31,7 @@ final class HTTPTransport: @unchecked Sendable { // mutable state is the handle 
 
     /// Performs one exchange. `timeout` bounds the whole exchange (nil: `defaultTimeout`).
     /// Redirects are not followed: the plugin sees the 3xx.
-    func send(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> HTTPResult {
+    package func send(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> HTTPResult {
         if let reason = HTTPRequestCheck.refusal(method: method, url: url, headers: headers) { return .refused(reason) }
         guard Self.globalInit == CURLE_OK else { return .transportError("libcurl failed to initialise") }
         guard let handle = take() else { return .transportError("libcurl could not create a handle") }

@@ -1,0 +1,59 @@
+import D8Core
+import Foundation
+
+/// How one call to the orchestrator's API ended, when it did not succeed.
+public enum APICallError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No HTTP answer: the orchestrator is down, restarting or unreachable.
+    case unreachable(url: String, reason: String)
+    /// An HTTP answer other than the one expected, with d8's `{"error","code"}` when it sent one.
+    case rejected(status: Int, code: String?, message: String)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(url, reason): "cannot reach the orchestrator at \(url): \(reason)"
+        case let .rejected(status, _, message): "the orchestrator answered \(status): \(message)"
+        }
+    }
+
+    /// The status of a rejection, nil when the orchestrator was not reached.
+    public var status: Int? { if case let .rejected(status, _, _) = self { status } else { nil } }
+}
+
+/// One orchestrator, reached over the shared libcurl transport: the base URL and the bearer token.
+public struct APIEndpoint: Sendable {
+    public let baseURL: String
+    let token: String?
+
+    /// `baseURL` like "http://127.0.0.1:7001" (a trailing slash is dropped).
+    public init(baseURL: String, token: String?) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Sends one request and returns the JSON body of a 2xx answer. `timeout` bounds the whole
+    /// exchange (a long-poll passes its wait plus a margin).
+    func call(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
+        var headers = [HTTPHeader(name: "Accept", value: "application/json")]
+        if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
+        if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
+        let url = baseURL + path
+        switch HTTPTransport.shared.send(method: method, url: url, headers: headers, body: body?.jsonBytes ?? [], timeout: timeout) {
+        case let .refused(reason), let .transportError(reason):
+            return .failure(.unreachable(url: baseURL, reason: reason))
+        case let .response(answer):
+            let json = (try? JSONValue.parse(answer.body)) ?? .null
+            guard (200..<300).contains(answer.status) else {
+                let message = json["error"]?.stringValue ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
+                return .failure(.rejected(status: answer.status, code: json["code"]?.stringValue, message: message))
+            }
+            return .success(json)
+        }
+    }
+}
+
+/// Path segments built from ids that may hold any character.
+extension String {
+    var pathEscaped: String {
+        addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? self
+    }
+}

@@ -1,0 +1,302 @@
+import D8Client
+import D8Core
+import Foundation
+import Logging
+
+/// One worker process's life: register with the capabilities the plugin describes, long-poll
+/// for as many tasks as it has free slots (and rate-limit permits), run each on a slot thread
+/// through the plugin, report each result with its lease, heartbeat, and survive the
+/// orchestrator going away (retry with backoff, register again). `drain()` (SIGTERM) stops
+/// leasing, lets in-flight tasks finish up to `drainTimeout`, then unregisters, which hands
+/// back whatever is left.
+///
+/// Threads, not tasks: a plugin's execute blocks its thread for as long as the provider takes
+/// (minutes), which would starve Swift's cooperative pool. Every thread here blocks in libcurl
+/// or on `condition`, which guards all the mutable state below.
+public final class WorkerRuntime: @unchecked Sendable { // mutable state only under `condition`
+    let api: WorkerAPI
+    let plugin: PluginInstance
+    let capabilities: JSONValue
+    let options: WorkerOptions
+    let logger: Logger
+    /// Called on a slot thread after each task is reported (the benchmark's probe).
+    let onTaskDone: (@Sendable (TaskTiming) -> Void)?
+
+    private let condition = NSCondition()
+    private let clockStart = ContinuousClock.now
+    // Guarded by `condition`:
+    private var registration: (WorkerAPI.Registration, epoch: Int)?
+    private var epoch = 0
+    private var limiter: RateLimiter
+    private var pending: [LeasedTask] = []
+    private var busy = 0
+    private var drainDeadline: ContinuousClock.Instant?
+    private var stopped = false
+
+    public init(
+        api: WorkerAPI, plugin: PluginInstance, capabilities: JSONValue, limiter: RateLimiter, options: WorkerOptions,
+        logger: Logger, onTaskDone: (@Sendable (TaskTiming) -> Void)? = nil
+    ) {
+        self.api = api
+        self.plugin = plugin
+        self.capabilities = capabilities
+        self.limiter = limiter
+        self.options = options
+        self.logger = logger
+        self.onTaskDone = onTaskDone
+    }
+
+    /// Serves until `drain()` and the drain that follows are over, then unregisters. Blocks.
+    public func run() {
+        for slot in 0..<options.slots { startThread("slot \(slot)", slotLoop) }
+        startThread("heartbeat", heartbeatLoop)
+        startThread("lease", leaseLoop)
+
+        condition.lock()
+        while drainDeadline == nil { condition.wait() }
+        while busy > 0, let deadline = drainDeadline, ContinuousClock.now < deadline { wait(until: deadline) }
+        let unfinished = busy
+        stopped = true
+        let registered = registration != nil
+        condition.broadcast()
+        condition.unlock()
+
+        guard registered else { return }
+        switch api.unregister() {
+        case .success:
+            logger.info("unregistered", metadata: unfinished > 0 ? ["handed_back": "\(unfinished)"] : [:])
+        case let .failure(error):
+            logger.warning("could not unregister; the orchestrator will requeue this worker's tasks when it misses its heartbeats", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops leasing; `run` returns once in-flight tasks are done or `drainTimeout` has passed.
+    /// Safe from any thread (the signal handler's).
+    public func drain() {
+        condition.lock()
+        if drainDeadline == nil {
+            drainDeadline = .now + options.drainTimeout
+            logger.info("draining", metadata: ["in_flight": "\(busy)", "timeout_s": "\(options.drainTimeout.seconds)"])
+        }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Leasing
+
+    private func leaseLoop() {
+        var backoff = Backoff()
+        var lastError: APICallError?
+        while !isDraining {
+            guard let epoch = ensureRegistered() else { return }
+            let wanted = waitForCapacity()
+            guard wanted > 0 else { return }
+            switch api.poll(max: min(wanted, 1000), wait: options.pollWait) {
+            case let .success(tasks):
+                if lastError != nil { logger.info("orchestrator reachable again") }
+                lastError = nil
+                backoff.reset()
+                accept(tasks)
+            case let .failure(error) where error.status == 404:
+                forget(epoch: epoch, because: error)
+            case let .failure(error):
+                if error != lastError { logger.warning("cannot poll for tasks; retrying", metadata: ["error": "\(error)"]) }
+                lastError = error
+                pause(backoff.next())
+            }
+        }
+    }
+
+    /// Registers (again) when needed, retrying with backoff: the registration's epoch, nil once draining.
+    private func ensureRegistered() -> Int? {
+        var backoff = Backoff()
+        var lastError: APICallError?
+        while true {
+            condition.lock()
+            let current = registration, draining = drainDeadline != nil
+            condition.unlock()
+            if draining { return nil }
+            if let current { return current.epoch }
+
+            switch api.register(workerType: options.workerType, capabilities: capabilities) {
+            case let .success(answer):
+                condition.lock()
+                epoch += 1
+                registration = (answer, epoch)
+                let mine = epoch
+                condition.broadcast()
+                condition.unlock()
+                logger.info("registered", metadata: [
+                    "worker_id": "\(api.workerID)", "orchestrator": "\(api.endpoint.baseURL)",
+                    "slots": "\(options.slots)", "task_types": "\(answer.taskTypes.joined(separator: ","))",
+                ])
+                return mine
+            case let .failure(error):
+                // Unreachable or refused alike: the orchestrator may come back, or come back
+                // with a config that knows this worker type. Never exit for that.
+                if error != lastError {
+                    let level: Logger.Level = error.status == nil ? .warning : .error
+                    logger.log(level: level, "cannot register; retrying", metadata: ["error": "\(error)"])
+                }
+                lastError = error
+                pause(backoff.next())
+            }
+        }
+    }
+
+    /// A 404 means the orchestrator no longer knows this worker (it restarted, or reaped it):
+    /// register again. The epoch keeps a late 404 from undoing a newer registration.
+    private func forget(epoch stale: Int, because error: APICallError) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let current = registration, current.epoch == stale else { return }
+        registration = nil
+        logger.warning("the orchestrator forgot this worker; registering again", metadata: ["error": "\(error)"])
+    }
+
+    /// Blocks until a slot is free and the rate limit allows a start; how many may start (0: draining).
+    private func waitForCapacity() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while drainDeadline == nil {
+            let free = options.slots - busy
+            let now = elapsed
+            let permits = limiter.permits(now: now)
+            if free > 0, permits > 0 { return min(free, permits) }
+            if free > 0, let next = limiter.nextPermit(now: now) {
+                wait(until: clockStart + .milliseconds(Int64(next * 1000) + 1))
+            } else {
+                condition.wait()
+            }
+        }
+        return 0
+    }
+
+    private func accept(_ tasks: [JSONValue]) {
+        guard !tasks.isEmpty else { return }
+        let leased = ContinuousClock.now
+        condition.lock()
+        defer { condition.unlock() }
+        guard drainDeadline == nil else {
+            logger.info("draining: leaving leased tasks to be handed back", metadata: ["count": "\(tasks.count)"])
+            return
+        }
+        for task in tasks {
+            busy += 1
+            limiter.recordStart(at: elapsed)
+            pending.append(LeasedTask(json: task, leased: leased, taskTimeout: registration?.0.taskTimeout ?? .seconds(120)))
+        }
+        condition.broadcast()
+    }
+
+    // MARK: Running
+
+    private func slotLoop() {
+        while let task = nextTask() {
+            let started = ContinuousClock.now
+            let outcome = plugin.execute(task: task.json)
+            let ended = ContinuousClock.now
+            let body = TaskResult.body(for: outcome)
+            let accepted = report(task, body)
+            let reported = ContinuousClock.now
+            condition.lock()
+            busy -= 1
+            limiter.recordTokens(TaskResult.tokens(in: body), at: elapsed)
+            condition.broadcast()
+            condition.unlock()
+            onTaskDone?(TaskTiming(leased: task.leased, executeStarted: started, executeEnded: ended, reported: reported, accepted: accepted))
+        }
+    }
+
+    private func nextTask() -> LeasedTask? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty, !stopped { condition.wait() }
+        return pending.isEmpty ? nil : pending.removeFirst()
+    }
+
+    /// Posts a result until the orchestrator answers. An unreachable orchestrator is retried
+    /// until the lease has surely expired (then the task is requeued there anyway and this
+    /// result could only be refused); a refusal (409: the lease was lost) is final.
+    private func report(_ task: LeasedTask, _ body: JSONValue) -> Bool {
+        let taskID = task.json["task_id"]?.stringValue ?? ""
+        let giveUp = task.leased + task.taskTimeout + .seconds(30)
+        var backoff = Backoff()
+        while true {
+            switch api.report(taskID: taskID, lease: task.json["lease"]?.stringValue, result: body) {
+            case .success:
+                return true
+            case let .failure(error) where error.status != nil:
+                logger.warning("result refused", metadata: ["task_id": "\(taskID)", "error": "\(error)"])
+                return false
+            case let .failure(error):
+                if ContinuousClock.now > giveUp || isStopped {
+                    logger.error("gave up reporting a result", metadata: ["task_id": "\(taskID)", "error": "\(error)"])
+                    return false
+                }
+                Thread.sleep(forTimeInterval: backoff.next())
+            }
+        }
+    }
+
+    // MARK: Heartbeats
+
+    private func heartbeatLoop() {
+        while true {
+            condition.lock()
+            let interval = registration?.0.heartbeatInterval ?? .seconds(30)
+            wait(until: .now + interval)
+            let current = registration, done = stopped
+            condition.unlock()
+            if done { return }
+            guard let current else { continue }
+            if case let .failure(error) = api.heartbeat(), error.status == 404 {
+                forget(epoch: current.epoch, because: error)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private var isDraining: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return drainDeadline != nil
+    }
+
+    private var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
+    /// Seconds since this runtime was made: the rate limiter's clock (monotonic).
+    private var elapsed: Double { (ContinuousClock.now - clockStart).seconds }
+
+    /// Waits on `condition` (held) until `deadline`, a broadcast, or a spurious wake-up.
+    private func wait(until deadline: ContinuousClock.Instant) {
+        let seconds = (deadline - .now).seconds
+        guard seconds > 0 else { return }
+        _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+    }
+
+    /// Sleeps `seconds` unless draining starts first.
+    private func pause(_ seconds: Double) {
+        condition.lock()
+        if drainDeadline == nil { wait(until: .now + .milliseconds(Int64(seconds * 1000))) }
+        condition.unlock()
+    }
+
+    private func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = "d8 worker \(name)"
+        thread.start()
+    }
+}
+
+/// A task as leased: its JSON (with `task_id` and `lease`) and when it arrived.
+struct LeasedTask: Sendable {
+    let json: JSONValue
+    let leased: ContinuousClock.Instant
+    let taskTimeout: Duration
+}

@@ -1,1 +1,0 @@
-import D8Core // placeholder: fake providers and process launchers arrive next
