@@ -43,9 +43,11 @@ test: setup
 test-tsan: setup
 	swift test --sanitize=thread --scratch-path .build-tsan --filter D8CoreTests
 
-bench: setup
+# Release builds; each benchmark prints one JSON object. The worker benchmark loads Plugins/libd8_echo.so.
+bench: build
 	swift run -c release d8-bench queue --json
 	swift run -c release d8-bench dispatch --json
+	swift run -c release d8-bench worker --json
 
 clean:
 	rm -rf .build .build-tsan Plugins/*.so

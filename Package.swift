@@ -81,15 +81,18 @@ let package = Package(
         .executableTarget(
             name: "d8-bench",
             dependencies: [
+                "D8Client",
                 "D8Core",
                 "D8Server",
+                "D8Worker",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
-        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core"]),
+        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8TestSupport"]),
         .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core", "D8TestSupport"]),
         // Fake providers and process launchers shared by the test targets below.
         .target(name: "D8TestSupport", dependencies: ["D8Core"], path: "Tests/D8TestSupport"),

@@ -54,7 +54,7 @@ public enum Genome {
 
     public struct Problem: Error, Equatable, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// The index of the `}` closing the object that opens at `open`, skipping string contents.

@@ -20,7 +20,7 @@ public struct TaskPrompt: Sendable, Equatable {
     /// A task that cannot be run as written (permanent: retrying would not help).
     public struct Problem: Error, Equatable, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// Reads the task object; every missing or wrongly typed field is named in the problem.

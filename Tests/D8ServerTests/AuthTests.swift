@@ -1,4 +1,5 @@
 import D8Core
+import D8TestSupport
 import D8Server
 import Foundation
 import Testing

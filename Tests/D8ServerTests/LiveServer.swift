@@ -1,5 +1,6 @@
 import D8Core
 import D8Server
+import D8TestSupport
 import Foundation
 import Hummingbird
 #if canImport(FoundationNetworking)
@@ -112,12 +113,6 @@ struct HTTPTestClient: Sendable {
               let task = try await poll(worker)["task"], task != .null else { throw CocoaError(.featureUnsupported) }
         return (id, task)
     }
-}
-
-func temporaryDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("d8-test-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }
 
 /// Polls `condition` until it holds or `timeout` passes; for waiting on the orchestrator's

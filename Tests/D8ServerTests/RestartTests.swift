@@ -1,4 +1,5 @@
 import D8Core
+import D8TestSupport
 import Foundation
 import Testing
 
@@ -50,54 +51,5 @@ struct RestartTests {
         #expect(reply["task"] == .null)
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(serve.waitForExit() == 0)
-    }
-}
-
-/// `d8 serve` as a child process on a free port.
-struct ServeProcess {
-    let process: Process
-    let port: Int
-
-    static func start(dataDir: String) throws -> ServeProcess {
-        let process = Process()
-        process.executableURL = d8Binary()
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "error"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // The first line is "d8 listening on 127.0.0.1:<port>".
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "d8 serve did not report its port: \(text)"])
-        }
-        return ServeProcess(process: process, port: port)
-    }
-
-    func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    func terminate() { process.terminate() }
-
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// The `d8` executable built beside this test bundle.
-    static func d8Binary() -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("d8").path), dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("d8")
     }
 }

@@ -1,3 +1,4 @@
+import D8TestSupport
 import Foundation
 import Synchronization
 

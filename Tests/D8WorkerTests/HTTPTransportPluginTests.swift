@@ -1,3 +1,4 @@
+import D8TestSupport
 import D8Core
 import D8Worker
 import Logging

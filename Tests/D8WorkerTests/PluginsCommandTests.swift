@@ -1,3 +1,4 @@
+import D8TestSupport
 import D8Core
 import Foundation
 import Testing

@@ -32,7 +32,7 @@ public struct APIEndpoint: Sendable {
 
     /// Sends one request and returns the JSON body of a 2xx answer. `timeout` bounds the whole
     /// exchange (a long-poll passes its wait plus a margin).
-    func call(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
+    package func call(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
         var headers = [HTTPHeader(name: "Accept", value: "application/json")]
         if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
         if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }

@@ -2,32 +2,31 @@ import Foundation
 
 /// Builds real plugins with the system C compiler into a fresh temporary folder. Tests call
 /// `remove()` in a `defer` (a loaded library stays mapped after its file is deleted).
-struct PluginFixtures {
-    /// The repository root, from this file's path (Tests/D8WorkerTests/PluginFixtures.swift).
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public struct PluginFixtures {
+    static let repoRoot = Repository.root
     static let includeDir = repoRoot.appendingPathComponent("CCore/include").path
     static let echoSource = repoRoot.appendingPathComponent("Plugins/Echo/echo.c").path
 
-    let directory: URL
+    public let directory: URL
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("d8-plugins-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
 
-    func path(_ fileName: String) -> String { directory.appendingPathComponent(fileName).path }
+    public func path(_ fileName: String) -> String { directory.appendingPathComponent(fileName).path }
 
     /// Compiles the echo plugin from Plugins/Echo/echo.c; returns the .so path.
     @discardableResult
-    func buildEcho(as fileName: String = "libd8_echo.so") throws -> String {
+    public func buildEcho(as fileName: String = "libd8_echo.so") throws -> String {
         try compile(sourcePath: Self.echoSource, to: fileName)
     }
 
     /// Compiles C `source` (the plugin header is on the include path); returns the .so path.
     @discardableResult
-    func build(_ fileName: String, source: String) throws -> String {
+    public func build(_ fileName: String, source: String) throws -> String {
         let sourcePath = path(fileName + ".c")
         try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
         return try compile(sourcePath: sourcePath, to: fileName)
@@ -35,7 +34,7 @@ struct PluginFixtures {
 
     /// Writes a plain file (say, text named like a plugin).
     @discardableResult
-    func write(_ fileName: String, text: String) throws -> String {
+    public func write(_ fileName: String, text: String) throws -> String {
         try text.write(toFile: path(fileName), atomically: true, encoding: .utf8)
         return path(fileName)
     }
@@ -48,7 +47,7 @@ struct PluginFixtures {
     }
 
     /// A plugin table whose functions do nothing, for bad plugins that differ in one detail.
-    static func stubPlugin(abi: String = "D8_PLUGIN_ABI_VERSION", createBody: String = "return (void *)1;", entryBody: String = "return &table;") -> String {
+    public static func stubPlugin(abi: String = "D8_PLUGIN_ABI_VERSION", createBody: String = "return (void *)1;", entryBody: String = "return &table;") -> String {
         """
         #include <stdio.h>
         #include "d8_plugin.h"
@@ -67,13 +66,14 @@ struct PluginFixtures {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+public struct FixtureError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// Runs a program to completion, collecting its exit status and output.
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+public func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The `d8` executable built beside the running test bundle.
+public enum D8Binary {
+    public static var url: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("d8").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("d8")
+    }
+}
+
+/// The repository's folders, found from this file: the staged plugins live in Plugins/.
+public enum Repository {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static var plugins: String { root.appendingPathComponent("Plugins").path }
+}
+
+/// A fresh folder under the system's temporary directory.
+public func temporaryDirectory() -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("d8-test-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// `d8 serve` as a child process. Started on port 0 it reports the port it got; restarted with
+/// that port, it comes back where its workers expect it.
+public struct ServeProcess {
+    public let process: Process
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public static func start(dataDir: String, config: String? = nil, port: Int = 0) throws -> ServeProcess {
+        let process = Process()
+        process.executableURL = D8Binary.url
+        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir, "--log-level", "error"] + (config.map { ["--config", $0] } ?? [])
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The first line is "d8 listening on 127.0.0.1:<port>".
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            process.terminate()
+            throw ProcessFailure("d8 serve did not report its port: \(text)")
+        }
+        return ServeProcess(process: process, port: port)
+    }
+
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public func terminate() { process.terminate() }
+
+    public func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// `d8 worker` as a child process; its log (stderr) goes to a file for the test to read.
+public final class WorkerProcess: Sendable {
+    public let process: Process
+    public let logPath: String
+
+    public static func start(type: String, config: String, orchestrator: String, id: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws -> WorkerProcess {
+        let process = Process()
+        process.executableURL = D8Binary.url
+        process.arguments = ["worker", "--type", type, "--config", config, "--orchestrator", orchestrator, "--plugins-dir", Repository.plugins]
+            + (id.map { ["--id", $0] } ?? []) + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let logPath = temporaryDirectory() + "/worker.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return WorkerProcess(process: process, logPath: logPath)
+    }
+
+    private init(process: Process, logPath: String) {
+        self.process = process
+        self.logPath = logPath
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public func terminate() { process.terminate() }
+
+    /// The exit status, or nil if the process is still running after `timeout`.
+    public func waitForExit(timeout: Duration = .seconds(30)) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// Runs `d8` with `arguments` to completion: its exit status, stdout and stderr.
+public func runD8(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = D8Binary.url
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+public struct ProcessFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
