@@ -208,7 +208,9 @@ typedef struct d8_plugin {
      *    "requests_per_minute":30,"prices":{"<model>":{"input_usd_per_mtok":0.59,
      *    "output_usd_per_mtok":0.79}}, ...}  (unknown keys: ignore)
      * Returns the instance, or NULL with the reason in err ("GROQ: api_key is missing").
-     * Must not perform network I/O: it runs while the worker starts. */
+     * Must not perform network I/O: it runs while the worker starts.
+     * "d8_purpose":"describe" in config_json means the instance will only be described, never
+     * executed (`d8 plugins` lists models and prices that way): skip the checks of secrets. */
     void *(*create)(const d8_host *host, d8_str config_json, char *err, size_t err_cap);
 
     /* [thread-safe] Emit, once, one JSON object describing the instance:

@@ -9,19 +9,27 @@ struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the provider plugins in a folder.",
         discussion: """
-            Every file ending in .so is loaded; each plugin is created with the config {} and \
-            described. A file that fails is listed with the reason, and the command still exits 0. \
-            Exit status 2: the folder does not exist.
+            Every file ending in .so is loaded; each plugin is created with the settings of the \
+            config's first worker type that uses it (so prices show with their overrides), plus \
+            "d8_purpose": "describe", which tells it that it will only be described (a provider \
+            plugin then lists its models without an API key). A file that fails is listed with \
+            the reason, and the command still exits 0. Exit status 2: the folder does not exist \
+            or the config is invalid.
             """
     )
 
-    @Option(help: "The plugin folder.")
-    var dir: String = "./Plugins"
+    @Option(help: "The plugin folder (default: plugins.dir of the config).")
+    var dir: String?
+
+    @Option(help: "The configuration file (YAML); default: the embedded default.")
+    var config: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
+        let settings = try loadConfig(config)
+        let dir = self.dir ?? settings.plugins.dir
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             printError("error: plugin folder \(dir) does not exist")
@@ -29,13 +37,25 @@ struct Plugins: ParsableCommand {
         }
         // Plugins may log while being created; keep stdout for the listing.
         let logger = Logger(label: "d8.plugins") { StreamLogHandler.standardError(label: $0) }
-        let entries = PluginLoader.discover(directory: dir).map { PluginListing($0, logger: logger) }
+        let entries = PluginLoader.discover(directory: dir).map { discovery in
+            PluginListing(discovery, settings: Self.describeSettings(discovery, config: settings), logger: logger)
+        }
         if json {
             let document: JSONValue = ["directory": .string(dir), "plugins": .array(entries.map(\.json))]
             print(document.jsonString)
         } else {
             print(PluginListing.table(entries), terminator: "")
         }
+    }
+}
+
+extension Plugins {
+    /// What `create` gets when the plugin is only listed: its worker type's settings, if any.
+    static func describeSettings(_ discovery: PluginDiscovery, config: D8Config) -> JSONValue {
+        guard case let .success(plugin) = discovery.result else { return [:] }
+        var settings = config.workerTypes.first { $0.plugin == plugin.name }?.settings.mapValues(\.jsonValue) ?? [:]
+        settings["d8_purpose"] = "describe"
+        return .object(settings)
     }
 }
 
@@ -46,7 +66,7 @@ struct PluginListing {
     let description: JSONValue?
     let error: String?
 
-    init(_ discovery: PluginDiscovery, logger: Logger) {
+    init(_ discovery: PluginDiscovery, settings: JSONValue, logger: Logger) {
         fileName = discovery.fileName
         switch discovery.result {
         case let .failure(loadError):
@@ -54,7 +74,7 @@ struct PluginListing {
         case let .success(loaded):
             plugin = loaded
             do throws(PluginError) {
-                let instance = try loaded.makeInstance(config: [:], logger: logger)
+                let instance = try loaded.makeInstance(config: settings, logger: logger)
                 (description, error) = (try instance.describe(), nil)
             } catch {
                 (description, self.error) = (nil, error.description)
