@@ -64,10 +64,10 @@ let package = Package(
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
         .target(name: "D8PluginKit", dependencies: ["CCore", "D8JSON"]),
-        .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq"),
-        .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini"),
-        .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude"),
-        .target(name: "OllamaPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Ollama"),
+        .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq", exclude: ["README.md"]),
+        .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini", exclude: ["README.md"]),
+        .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude", exclude: ["README.md"]),
+        .target(name: "OllamaPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Ollama", exclude: ["README.md"]),
         .executableTarget(
             name: "d8",
             dependencies: [

@@ -42,8 +42,13 @@ public struct PluginSettings: Sendable, Equatable {
         tokensPerMinute = try Self.positiveInteger(raw, "tokens_per_minute")
     }
 
-    /// The API key, or an error telling where to set it.
+    /// `"d8_purpose": "describe"`: the instance will only be described (`d8 plugins`), never
+    /// executed, so secrets need not be there (see d8_plugin.h, create).
+    public var describeOnly: Bool { raw["d8_purpose"] == "describe" }
+
+    /// The API key, or an error telling where to set it (none needed when only describing).
     public func requireAPIKey(environmentVariable: String) throws(PluginSetupError) -> String {
+        if describeOnly { return apiKey ?? "" }
         guard let apiKey else { throw PluginSetupError("api_key is missing (set \(environmentVariable) or api_key in the worker type)") }
         return apiKey
     }

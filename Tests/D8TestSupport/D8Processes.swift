@@ -78,7 +78,7 @@ public final class WorkerProcess: Sendable {
             + (id.map { ["--id", $0] } ?? []) + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let logPath = temporaryDirectory() + "/worker.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw ProcessFailure("cannot create \(logPath)") }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

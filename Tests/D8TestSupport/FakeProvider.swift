@@ -24,14 +24,19 @@ public final class FakeProvider: Sendable {
     private let connections = Mutex<Set<Int32>>([])
     private let stopped = Atomic<Bool>(false)
     private let acceptorDone = DispatchSemaphore(value: 0)
-    /// A connection idle this long is closed (clients reconnect); bounds every thread's life.
+    /// A connection idle this long is closed (clients reconnect); bounds every connection thread.
     private let idleTimeout: Duration
 
-    public init(idleTimeout: Duration = .seconds(10), handler: @escaping Handler) throws {
+    /// - Parameters:
+    ///   - idleTimeout: how long a connection may stay silent before the server hangs up.
+    ///   - lifetime: the server stops accepting after this, even without `stop()`.
+    ///   - handler: the answer to each request; called on the connection's thread.
+    public init(idleTimeout: Duration = .seconds(10), lifetime: Duration = .seconds(300), handler: @escaping Handler) throws {
         self.handler = handler
         self.idleTimeout = idleTimeout
         (listener, port) = try FakeSocket.listen()
-        Thread { [self] in acceptLoop() }.start()
+        let deadline = ContinuousClock.now + lifetime
+        Thread { [self] in acceptLoop(until: deadline) }.start()
     }
 
     deinit { stop() }
@@ -43,12 +48,12 @@ public final class FakeProvider: Sendable {
         connections.withLock { open in open.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) } }
     }
 
-    private func acceptLoop() {
+    private func acceptLoop(until deadline: ContinuousClock.Instant) {
         defer {
             close(listener)
             acceptorDone.signal()
         }
-        while !stopped.load(ordering: .relaxed) {
+        while !stopped.load(ordering: .relaxed), ContinuousClock.now < deadline {
             var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 50) > 0 else { continue }
             let connection = accept(listener, nil, nil)

@@ -56,6 +56,35 @@ import Testing
         #expect(result.stdout.contains(fixtures.path("broken.so") + ": not a loadable shared object"))
     }
 
+    /// The staged provider plugins list their models and prices with no API key set, and the
+    /// config's price overrides show.
+    @Test func providerPluginsListWithoutKeysAndWithConfiguredPrices() throws {
+        let d8 = try #require(Self.d8Executable())
+        let fixtures = try PluginFixtures()
+        defer { fixtures.remove() }
+        let config = try fixtures.write("d8.yaml", text: """
+            worker_types:
+              fast:
+                plugin: groq
+                default_model: my-model
+                prices:
+                  my-model: { input_usd_per_mtok: 0.5, output_usd_per_mtok: 1.5 }
+            """)
+        let result = try run("/usr/bin/env", ["-u", "GROQ_API_KEY", "-u", "GEMINI_API_KEY", "-u", "ANTHROPIC_API_KEY",
+                                              d8, "plugins", "--dir", Repository.plugins, "--config", config, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let plugins = try #require(try JSONValue.parse(result.stdout)["plugins"]?.arrayValue)
+        for name in ["groq", "gemini", "claude", "ollama", "echo"] {
+            let plugin = try #require(plugins.first { $0["name"] == .string(name) }, "\(name) is staged in Plugins/")
+            #expect(plugin["error"] == nil, "\(name): \(plugin.jsonString)")
+            #expect(plugin["models"]?.arrayValue?.isEmpty == false, "\(name)")
+        }
+        let groq = try #require(plugins.first { $0["name"] == "groq" })
+        let mine = groq["models"]?.arrayValue?.first { $0["id"] == "my-model" }
+        #expect(mine?["input_usd_per_mtok"] == 0.5)
+        #expect(mine?["output_usd_per_mtok"] == 1.5)
+    }
+
     @Test func missingFolderExitsTwo() throws {
         let d8 = try #require(Self.d8Executable())
         let result = try run(d8, ["plugins", "--dir", "/nonexistent/d8-plugins"])

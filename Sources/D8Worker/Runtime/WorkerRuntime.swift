@@ -215,9 +215,10 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         return pending.isEmpty ? nil : pending.removeFirst()
     }
 
-    /// Posts a result until the orchestrator answers. An unreachable orchestrator is retried
-    /// until the lease has surely expired (then the task is requeued there anyway and this
-    /// result could only be refused); a refusal (409: the lease was lost) is final.
+    /// Posts a result until the orchestrator takes it. An unreachable or failing (5xx, say
+    /// stopping) orchestrator is retried until the lease has surely expired (the task is then
+    /// requeued there anyway and this result could only be refused); a 4xx refusal (409: the
+    /// lease was lost) is final.
     private func report(_ task: LeasedTask, _ body: JSONValue) -> Bool {
         let taskID = task.json["task_id"]?.stringValue ?? ""
         let giveUp = task.leased + task.taskTimeout + .seconds(30)
@@ -226,7 +227,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             switch api.report(taskID: taskID, lease: task.json["lease"]?.stringValue, result: body) {
             case .success:
                 return true
-            case let .failure(error) where error.status != nil:
+            case let .failure(error) where (400..<500).contains(error.status ?? 0):
                 logger.warning("result refused", metadata: ["task_id": "\(taskID)", "error": "\(error)"])
                 return false
             case let .failure(error):
