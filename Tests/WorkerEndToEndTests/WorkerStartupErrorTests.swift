@@ -10,7 +10,7 @@ struct WorkerStartupErrorTests {
     /// `pluginsDir` as the plugin folder. Nothing listens on the orchestrator URL: a worker
     /// that got past startup would keep retrying, which the 30 s limit turns into a failure.
     private func startWorker(plugin: String, pluginsDir: String, settings: String = "", type: String = "w") throws -> (status: Int32, stderr: String) {
-        let config = pluginsDir + "/d8.yaml"
+        let config = temporaryDirectory() + "/d8.yaml"
         try "worker_types:\n  w:\n    plugin: \(plugin)\n\(settings)".write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = D8Binary.url
