@@ -1,13 +1,13 @@
 import Foundation
 
 /// The socket work behind `FakeProvider`: listen on loopback, read requests, write replies.
-enum FakeSocket {
-    struct SetupError: Error, CustomStringConvertible {
-        let description: String
+public enum FakeSocket {
+    public struct SetupError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// A listening socket on 127.0.0.1 with a port picked by the kernel.
-    static func listen() throws -> (Int32, UInt16) {
+    public static func listen() throws -> (Int32, UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SetupError(description: "socket failed: errno \(errno)") }
         var address = sockaddr_in()

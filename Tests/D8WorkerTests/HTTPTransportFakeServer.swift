@@ -53,24 +53,7 @@ final class FakeHTTPServer: Sendable {
         return port
     }
 
-    private static func listen() throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureError(message: "socket failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && Glibc.listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else {
-            close(fd)
-            throw FixtureError(message: "bind/listen failed: errno \(errno)")
-        }
-        return (fd, UInt16(bigEndian: address.sin_port))
-    }
+    private static func listen() throws -> (Int32, UInt16) { try FakeSocket.listen() }
 
     private func serve(until deadline: ContinuousClock.Instant) {
         defer {
