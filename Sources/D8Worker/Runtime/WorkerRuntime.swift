@@ -245,8 +245,9 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     private func heartbeatLoop() {
         while true {
             condition.lock()
-            let interval = registration?.0.heartbeatInterval ?? .seconds(30)
-            wait(until: .now + interval)
+            // The condition is broadcast on every task's end: wait out the whole interval.
+            let deadline = ContinuousClock.now + (registration?.0.heartbeatInterval ?? .seconds(30))
+            while !stopped, ContinuousClock.now < deadline { wait(until: deadline) }
             let current = registration, done = stopped
             condition.unlock()
             if done { return }
@@ -283,8 +284,9 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
 
     /// Sleeps `seconds` unless draining starts first.
     private func pause(_ seconds: Double) {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         condition.lock()
-        if drainDeadline == nil { wait(until: .now + .milliseconds(Int64(seconds * 1000))) }
+        while drainDeadline == nil, ContinuousClock.now < deadline { wait(until: deadline) }
         condition.unlock()
     }
 
