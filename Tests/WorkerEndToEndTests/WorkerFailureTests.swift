@@ -32,6 +32,18 @@ struct WorkerFailureTests {
         #expect(status["result"]?["output"] == .string(#"{"job":"survive"}"#))
     }
 
+    @Test func heartbeatsKeepABusyWorkerAlivePastTheWorkerTimeout() async throws {
+        // The task takes 3.5 s; the orchestrator declares a worker dead after 2 s of silence.
+        let cluster = try Cluster(workerTypes: Self.slowEcho(delayMs: 3500))
+        defer { cluster.shutdown() }
+        try cluster.startWorker(type: "echo", id: "busy")
+        let id = try cluster.submit("echo", data: ["n": 1])
+        let status = try await cluster.waitFinished(id)
+        #expect(status["status"] == "completed")
+        #expect(status["attempt"] == 1, "never taken away from its worker: \(status.jsonString)")
+        #expect(try cluster.workerList().first?["status"] == "online")
+    }
+
     @Test func aWorkerOutlivesAnOrchestratorRestartAndGoesOnServing() async throws {
         let cluster = try Cluster(workerTypes: Self.slowEcho(delayMs: 0, slots: 2))
         defer { cluster.shutdown() }

@@ -242,16 +242,21 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
 
     // MARK: Heartbeats
 
+    /// One heartbeat per interval of the current registration. The condition is broadcast at
+    /// every task's end, so each wait runs to its deadline; a new registration starts afresh.
     private func heartbeatLoop() {
         while true {
             condition.lock()
-            // The condition is broadcast on every task's end: wait out the whole interval.
-            let deadline = ContinuousClock.now + (registration?.0.heartbeatInterval ?? .seconds(30))
-            while !stopped, ContinuousClock.now < deadline { wait(until: deadline) }
-            let current = registration, done = stopped
+            while registration == nil, !stopped { condition.wait() }
+            guard let current = registration, !stopped else {
+                condition.unlock()
+                return
+            }
+            let deadline = ContinuousClock.now + current.0.heartbeatInterval
+            while !stopped, registration?.epoch == current.epoch, ContinuousClock.now < deadline { wait(until: deadline) }
+            let due = !stopped && registration?.epoch == current.epoch
             condition.unlock()
-            if done { return }
-            guard let current else { continue }
+            guard due else { continue }
             if case let .failure(error) = api.heartbeat(), error.status == 404 {
                 forget(epoch: current.epoch, because: error)
             }
