@@ -1,6 +1,7 @@
 import D8Core
 import D8Store
 import Hummingbird
+import ServiceLifecycle
 
 /// Client endpoints for tasks, and the result endpoint workers post to.
 struct TaskController {
@@ -46,9 +47,22 @@ struct TaskController {
         return .json(["task_ids": .array(records.map { .string($0.record.taskID) }), "count": JSONValue(records.count), "status": "submitted"], status: .created)
     }
 
+    /// `GET /api/tasks/status/{id}`, and with `?wait=<seconds>` a long-poll that answers as
+    /// soon as the task is finished (or when the wait, capped by `max_long_poll`, runs out).
     @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.parameters.require("task_id")
-        return .json(try orchestrator.task(id).statusJSON)
+        guard let text = request.uri.queryParameters["wait"] else { return .json(try orchestrator.task(id).statusJSON) }
+        let cap = orchestrator.config.queue.maxLongPoll.seconds
+        guard let wait = Double(text), wait.isFinite, wait >= 0 else {
+            throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(cap))")
+        }
+        let orchestrator = self.orchestrator
+        let record = try await withGracefulShutdownHandler {
+            try await orchestrator.waitUntilFinished(id, wait: Duration.milliseconds(Int64(min(wait, cap) * 1000)))
+        } onGracefulShutdown: {
+            orchestrator.beginShutdown()
+        }
+        return .json(record.statusJSON)
     }
 
     @Sendable func cancel(_ request: Request, context: D8RequestContext) async throws -> Response {

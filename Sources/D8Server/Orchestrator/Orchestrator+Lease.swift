@@ -122,11 +122,12 @@ extension Orchestrator {
 
     /// Answers every long-poll with no task and refuses new ones: the first step of shutdown.
     func beginShutdown() {
-        let waiters = state.withLock { state in
+        let (waiters, watches) = state.withLock { state in
             state.shuttingDown = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
+            defer { state.waiters.removeAll(); state.watches.removeAll() }
+            return (state.waiters, state.watches)
         }
         for waiter in waiters { waiter.fire() }
+        for watch in watches { watch.signal.fire() }
     }
 }

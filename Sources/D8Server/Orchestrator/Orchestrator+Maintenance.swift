@@ -33,10 +33,11 @@ extension Orchestrator: Service {
 
     func endExpiredLongPolls() {
         let now = ContinuousClock.now
-        let expired = state.withLock { state in
-            state.waiters.filter { $0.deadline <= now }
+        let (expired, watches) = state.withLock { state in
+            (state.waiters.filter { $0.deadline <= now }, state.watches.filter { $0.deadline <= now })
         }
         for waiter in expired { waiter.fire() }
+        for watch in watches { watch.signal.fire() }
     }
 
     /// Workers silent for `worker_timeout` are dead: what they held goes back at once.

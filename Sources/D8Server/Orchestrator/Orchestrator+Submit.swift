@@ -132,14 +132,18 @@ extension Orchestrator {
 
     /// Drops written, finished tasks from the live state: until their writes commit, status and
     /// idempotency lookups still find them in memory.
+    /// Also wakes the clients waiting for these tasks to finish.
     func forgetFinished(_ records: [TaskRecord]) {
-        state.withLock { state in
+        let ids = Set(records.map(\.taskID))
+        let watches = state.withLock { state in
             for record in records where state.tasks[record.seq]?.record.status.isFinished == true {
                 state.tasks[record.seq] = nil
                 state.seqByTaskID[record.taskID] = nil
                 if let key = record.idempotencyKey { state.seqByIdempotencyKey[key] = nil }
             }
+            return state.watches.filter { ids.contains($0.taskID) }
         }
+        for watch in watches { watch.signal.fire() }
     }
 }
 

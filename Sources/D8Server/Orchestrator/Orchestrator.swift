@@ -29,6 +29,7 @@ final class Orchestrator: Sendable {
         var workers: [String: WorkerEntry] = [:]
         var workerIDByKey: [UInt64: String] = [:]
         var waiters: [Waiter] = []
+        var watches: [TaskWatch] = []             // clients waiting for a task to finish
         var nextWorkerKey: UInt64 = 1
         var shuttingDown = false
     }

@@ -24,7 +24,7 @@ final class Waiter: Sendable {
     let workerID: String
     let taskTypes: Set<String>
     let deadline: ContinuousClock.Instant
-    private let signal = Mutex<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+    let signal = WakeSignal()
 
     init(workerID: String, taskTypes: Set<String>, deadline: ContinuousClock.Instant) {
         self.workerID = workerID
@@ -32,9 +32,28 @@ final class Waiter: Sendable {
         self.deadline = deadline
     }
 
-    /// Wakes the long-poll; safe to call before it sleeps and more than once.
+    func fire() { signal.fire() }
+    func sleep() async { await signal.sleep() }
+}
+
+/// A client waiting for one task to finish (`GET /api/tasks/status/{id}?wait=`).
+final class TaskWatch: Sendable {
+    let taskID: String
+    let deadline: ContinuousClock.Instant
+    let signal = WakeSignal()
+
+    init(taskID: String, deadline: ContinuousClock.Instant) {
+        self.taskID = taskID
+        self.deadline = deadline
+    }
+}
+
+/// A one-shot wake-up for one sleeping request: firing before the sleep starts, or twice, is fine.
+final class WakeSignal: Sendable {
+    private let state = Mutex<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+
     func fire() {
-        let continuation = signal.withLock { s -> CheckedContinuation<Void, Never>? in
+        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.fired = true
             defer { s.continuation = nil }
             return s.continuation
@@ -44,7 +63,7 @@ final class Waiter: Sendable {
 
     func sleep() async {
         await withCheckedContinuation { continuation in
-            let firedAlready = signal.withLock { s in
+            let firedAlready = state.withLock { s in
                 if !s.fired { s.continuation = continuation }
                 return s.fired
             }
