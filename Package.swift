@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit"]),
         .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
         .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
+        .testTarget(name: "D8ClientTests", dependencies: ["D8Client", "D8Core", "D8TestSupport"]),
     ],
     cLanguageStandard: .c11
 )
