@@ -33,7 +33,7 @@ struct ConfigDefaultFileTests {
         ])
         #expect(c.taskTypes.map(\.name) == D8Config.builtInTaskTypes + ["echo"])
         #expect(c.taskType(named: "agent_action")?.route == ["deepseek", "gemini", "groq", "claude"])
-        #expect(c.taskType(named: "agent_action")?.settings["max_cost_usd"] == .number(0.02))
+        #expect(c.taskType(named: "agent_action")?.maxCostUSD == 0.02)
         #expect(c.taskType(named: "code_generation")?.route == ["deepseek", "claude"])
         #expect(c.taskType(named: "evolution_mutation")?.route == ["deepseek", "gemini"])
         #expect(c.taskType(named: "echo")?.route == ["echo"])

@@ -55,15 +55,19 @@ struct ConfigTests {
             ]),
         ])
         expected.taskTypes = [
-            TaskTypeConfig(name: "code_generation", route: ["local", "groq"], settings: [
-                "strategy": .string("ordered"), "max_cost_usd": .number(0.02), "prompt": .string("Write {language}"),
-            ]),
+            {
+                var type = TaskTypeConfig(name: "code_generation", route: ["local", "groq"])
+                type.strategy = .ordered
+                type.maxCostUSD = 0.02
+                type.prompt = "Write {language}"
+                return type
+            }(),
             TaskTypeConfig(name: "summarize", route: ["groq"]),
             TaskTypeConfig(name: "agent_action", route: ["groq", "local"]),
             TaskTypeConfig(name: "evolution_crossover", route: ["groq", "local"]),
             TaskTypeConfig(name: "evolution_mutation", route: ["groq", "local"]),
         ]
-        expected.budgets = ["daily_usd": .number(10)]
+        expected.budgets.dailyUSD = 10
         expected.auth = AuthConfig(workerToken: "wt", clientKeys: [
             ClientKey(name: "discovery", key: "k1", dailyBudgetUSD: 5), ClientKey(name: "batch", key: "k2"),
         ])
@@ -102,8 +106,7 @@ struct ConfigTests {
         #expect(c.workerTypes.map(\.slots) == [1, 1, 2])
         #expect(c.taskTypes.map(\.name) == ["mine-1"] + D8Config.builtInTaskTypes)
         #expect(c.taskTypes[0].route == ["c"])
-        let settings: [String: ConfigValue] = ["strategy": .string("cheapest")]
-        #expect(c.taskTypes[1] == TaskTypeConfig(name: "agent_action", route: ["b", "a", "c"], settings: settings))
+        #expect(c.taskTypes[1] == TaskTypeConfig(name: "agent_action", route: ["b", "a", "c"]))
         #expect(c.taskTypes.dropFirst(2).allSatisfy { $0.route == ["b", "a", "c"] })
         #expect(D8Config(workerTypes: c.workerTypes).taskTypes.map(\.route) == Array(repeating: ["b", "a", "c"], count: 4))
     }

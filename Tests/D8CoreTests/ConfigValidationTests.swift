@@ -97,3 +97,42 @@ struct ConfigValidationTests {
         #expect(located.description == "c.yaml:12: queue.aging: m")
     }
 }
+
+/// Routing and budget settings: typed, checked, with the line of the mistake.
+@Suite struct RoutingConfigTests {
+    @Test func taskTypeRoutingSettingsAreTyped() throws {
+        let c = try parseConfig("""
+            worker_types: { cheap: {}, dear: {} }
+            task_types:
+              summarize: { route: [dear, cheap], strategy: fastest, max_cost_usd: 0.5, spill_after: 3s, max_tokens: 200, system: "Be brief.", prompt: "Summarize: {text}" }
+            budgets: { daily_usd: 10, worker_types: { dear: 2 }, utc_offset: "+02:00" }
+            """).config
+        let t = try #require(c.taskType(named: "summarize"))
+        #expect(t.route == ["dear", "cheap"])
+        #expect(t.strategy == .fastest)
+        #expect(t.maxCostUSD == 0.5)
+        #expect(t.spillAfter == .seconds(3))
+        #expect(t.maxTokens == 200)
+        #expect(t.system == "Be brief.")
+        #expect(t.prompt == "Summarize: {text}")
+        #expect(c.taskType(named: "agent_action")?.strategy == .cheapest)
+        #expect(c.budgets.dailyUSD == 10)
+        #expect(c.budgets.workerTypesDailyUSD == ["dear": 2])
+        #expect(c.budgets.utcOffsetMinutes == 120)
+    }
+
+    @Test(arguments: [
+        ("task_types: { agent_action: { strategy: random } }", 2, "expected cheapest, ordered or fastest, got 'random'"),
+        ("task_types: { agent_action: { max_cost_usd: -1 } }", 2, "must be at least 0"),
+        ("task_types: { agent_action: { spill_after: 5 } }", 2, "add a unit"),
+        ("task_types: { agent_action: { route: [nope] } }", 2, "route names unknown worker type 'nope'"),
+        ("budgets: { worker_types: { nope: 1 } }", 2, "names unknown worker type 'nope'"),
+        ("budgets: { utc_offset: 2 }", 2, "expected an offset such as +00:00"),
+        ("budgets: { daily_usd: lots }", 2, "expected a number"),
+    ])
+    func mistakesNameTheLine(yaml: String, line: Int, says: String) {
+        let message = configError("worker_types: { w: {} }\n" + yaml)
+        #expect(message?.contains("config.yaml:\(line)") == true, "\(message ?? "parsed")")
+        #expect(message?.contains(says) == true, "\(message ?? "parsed")")
+    }
+}

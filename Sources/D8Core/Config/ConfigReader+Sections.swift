@@ -9,7 +9,7 @@ extension ConfigReader {
         config.queue = try queue(top["queue"])
         if let v = try string(try fields(top["plugins"], known: ["dir"])["dir"]) { config.plugins.dir = v }
         config.taskTypes = try taskTypes(top["task_types"], declared: config.workerTypes.map(\.name))
-        for entry in try fields(top["budgets"], known: nil) { config.budgets[entry.name] = try value(entry) }
+        config.budgets = try budgets(top["budgets"], declared: config.workerTypes.map(\.name))
         return config
     }
 
@@ -95,21 +95,20 @@ extension ConfigReader {
         for entry in try fields(field, known: nil) {
             var type = TaskTypeConfig(name: try checkedName(entry, kind: "task type"), route: declared)
             for setting in try fields(entry, known: nil) {
-                if setting.name != "route" {
-                    type.settings[setting.name] = try value(setting)
-                } else if let items = try items(setting) {
-                    type.route = []
-                    for item in items {
-                        guard let name = try string(item) else { continue }
-                        guard declared.contains(name) else {
-                            let list = declared.isEmpty ? "none" : declared.joined(separator: ", ")
-                            throw error(item, "route names unknown worker type '\(name)' (declared: \(list))")
-                        }
-                        guard !type.route.contains(name) else {
-                            throw error(item, "route names worker type '\(name)' twice")
-                        }
-                        type.route.append(name)
+                switch setting.name {
+                case "route": if let route = try route(setting, declared: declared) { type.route = route }
+                case "strategy":
+                    guard let text = try string(setting) else { continue }
+                    guard let strategy = RoutingStrategy(rawValue: text) else {
+                        throw error(setting, "expected cheapest, ordered or fastest, got '\(text)'")
                     }
+                    type.strategy = strategy
+                case "max_cost_usd": type.maxCostUSD = try nonNegative(setting)
+                case "spill_after": if let v = try duration(setting) { type.spillAfter = v }
+                case "max_tokens": type.maxTokens = try int(setting, in: 1...Int.max)
+                case "system": type.system = try string(setting)
+                case "prompt": type.prompt = try string(setting)
+                default: type.settings[setting.name] = try value(setting)
                 }
             }
             out.append(type)
@@ -118,6 +117,40 @@ extension ConfigReader {
             out.append(TaskTypeConfig(name: name, route: declared))
         }
         return out
+    }
+
+    private mutating func route(_ setting: ConfigField, declared: [String]) throws(ConfigError) -> [String]? {
+        guard let items = try items(setting) else { return nil }
+        var route: [String] = []
+        for item in items {
+            guard let name = try string(item) else { continue }
+            guard declared.contains(name) else {
+                let list = declared.isEmpty ? "none" : declared.joined(separator: ", ")
+                throw error(item, "route names unknown worker type '\(name)' (declared: \(list))")
+            }
+            guard !route.contains(name) else { throw error(item, "route names worker type '\(name)' twice") }
+            route.append(name)
+        }
+        return route
+    }
+
+    mutating func budgets(_ field: ConfigField?, declared: [String]) throws(ConfigError) -> BudgetsConfig {
+        let f = try fields(field, known: ["daily_usd", "utc_offset", "worker_types"])
+        var budgets = BudgetsConfig()
+        budgets.dailyUSD = try nonNegative(f["daily_usd"])
+        for entry in try fields(f["worker_types"], known: nil) {
+            guard declared.contains(entry.name) else {
+                throw error(entry, "names unknown worker type '\(entry.name)' (declared: \(declared.joined(separator: ", ")))")
+            }
+            if let limit = try nonNegative(entry) { budgets.workerTypesDailyUSD[entry.name] = limit }
+        }
+        if let field = f["utc_offset"], let text = try string(field) {
+            guard let minutes = ConfigUnits.utcOffsetMinutes(text) else {
+                throw error(field, "expected an offset such as +00:00, +02:00 or -05:30, got '\(text)'")
+            }
+            budgets.utcOffsetMinutes = minutes
+        }
+        return budgets
     }
 
     private mutating func required(

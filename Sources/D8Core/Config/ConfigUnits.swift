@@ -22,4 +22,14 @@ enum ConfigUnits {
         guard number.contains(where: \.isNumber), let n = Double(number) else { return nil }
         return (n, String(text.dropFirst(number.count)))
     }
+
+    /// "+02:00", "-05:30", "Z" or "UTC" as minutes east of UTC; nil when malformed or beyond ±14 h.
+    static func utcOffsetMinutes(_ text: String) -> Int? {
+        if ["z", "utc"].contains(text.lowercased()) { return 0 }
+        guard let sign = text.first.flatMap({ $0 == "+" ? 1 : $0 == "-" ? -1 : nil }) else { return nil }
+        let parts = text.dropFirst().split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let h = Int(parts[0]), let m = Int(parts[1]), m < 60 else { return nil }
+        let minutes = h * 60 + m
+        return minutes <= 14 * 60 ? sign * minutes : nil
+    }
 }

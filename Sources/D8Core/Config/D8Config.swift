@@ -8,8 +8,7 @@ public struct D8Config: Sendable, Equatable {
     public var workerTypes: [WorkerTypeConfig]
     /// Those written in the file, in file order, then any built-in type the file left out.
     public var taskTypes: [TaskTypeConfig]
-    /// Kept raw for the budget policy (`daily_usd`, ...).
-    public var budgets: [String: ConfigValue] = [:]
+    public var budgets = BudgetsConfig()
 
     /// The task types of D8, which exist whatever the file says.
     public static let builtInTaskTypes = [
