@@ -107,7 +107,7 @@ static void *echo_create(const d8_host *host, d8_str config, char *err, size_t e
 }
 
 static int32_t echo_describe(void *instance, d8_emit_fn emit, void *ctx) {
-    static const char json[] = "{\"name\":\"echo\",\"version\":\"1.0.0\",\"task_types\":[\"*\"],"
+    static const char json[] = "{\"name\":\"echo\",\"version\":\"1.0.0\",\"task_types\":[\"*\"],\"default_model\":\"echo\","
         "\"models\":[{\"id\":\"echo\",\"input_usd_per_mtok\":0,\"output_usd_per_mtok\":0}],\"limits\":{}}";
     (void)instance;
     emit(ctx, (d8_str){json, sizeof json - 1});

@@ -45,6 +45,10 @@ public func buildApplication(
         throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
     }
     let orchestrator = try Orchestrator(config: config, store: store, logger: logger)
+    // Zero-cost mode and missing keys: say which task types nothing can serve from here.
+    for (taskType, reasons) in RouteReport(config: config).unroutable {
+        logger.warning("no worker type of this task type can run with this environment", metadata: ["task_type": "\(taskType)", "reasons": "\(reasons.joined(separator: "; "))"])
+    }
 
     let router = Router(context: D8RequestContext.self)
     router.middlewares.add(ErrorMiddleware(logger: logger))

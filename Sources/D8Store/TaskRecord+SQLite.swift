@@ -5,6 +5,7 @@ extension TaskRecord {
         "seq", "task_id", "type", "data", "priority", "status", "attempt", "max_attempts",
         "assigned_to", "worker_type", "lease", "lease_expires_at", "created_at", "assigned_at",
         "completed_at", "not_before", "result", "errors", "idempotency_key", "client", "cost_usd",
+        "max_cost_usd", "reserved_usd", "reserved_until", "held_reason",
     ]
 
     /// `SELECT <every column> FROM tasks`, to which queries add their WHERE clause.
@@ -32,6 +33,7 @@ extension TaskRecord {
             SQLiteValue(assignedTo), SQLiteValue(workerType), SQLiteValue(lease), SQLiteValue(leaseExpiresAt),
             SQLiteValue(createdAt), SQLiteValue(assignedAt), SQLiteValue(completedAt), SQLiteValue(notBefore),
             SQLiteValue(result), .text(errors), SQLiteValue(idempotencyKey), SQLiteValue(client), SQLiteValue(costUSD),
+            SQLiteValue(maxCostUSD), SQLiteValue(reservedUSD), SQLiteValue(reservedUntil), SQLiteValue(heldReason),
         ]
     }
 
@@ -49,7 +51,9 @@ extension TaskRecord {
             lease: row.optionalText(10), leaseExpiresAt: row.optionalReal(11),
             createdAt: row.real(12), assignedAt: row.optionalReal(13), completedAt: row.optionalReal(14),
             notBefore: row.optionalReal(15), result: row.optionalText(16), errors: row.text(17),
-            idempotencyKey: row.optionalText(18), client: row.optionalText(19), costUSD: row.optionalReal(20)
+            idempotencyKey: row.optionalText(18), client: row.optionalText(19), costUSD: row.optionalReal(20),
+            maxCostUSD: row.optionalReal(21), reservedUSD: row.optionalReal(22), reservedUntil: row.optionalReal(23),
+            heldReason: row.optionalText(24)
         )
     }
 }

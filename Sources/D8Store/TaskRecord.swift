@@ -41,6 +41,13 @@ public struct TaskRecord: Sendable, Equatable {
     /// Name of the client key that submitted the task.
     public var client: String?
     public var costUSD: Double?
+    /// The submit's own cost ceiling (`max_cost_usd`), if it gave one.
+    public var maxCostUSD: Double?
+    /// Budget reserved for the task's running attempts, until `reservedUntil` (epoch seconds).
+    public var reservedUSD: Double?
+    public var reservedUntil: Double?
+    /// Why a `held` task waits (a spent budget).
+    public var heldReason: String?
 
     public init(
         seq: UInt64, taskID: String, type: String, data: String, priority: Int,
@@ -49,7 +56,8 @@ public struct TaskRecord: Sendable, Equatable {
         lease: String? = nil, leaseExpiresAt: Double? = nil,
         createdAt: Double, assignedAt: Double? = nil, completedAt: Double? = nil,
         notBefore: Double? = nil, result: String? = nil, errors: String = "[]",
-        idempotencyKey: String? = nil, client: String? = nil, costUSD: Double? = nil
+        idempotencyKey: String? = nil, client: String? = nil, costUSD: Double? = nil,
+        maxCostUSD: Double? = nil, reservedUSD: Double? = nil, reservedUntil: Double? = nil, heldReason: String? = nil
     ) {
         self.seq = seq
         self.taskID = taskID
@@ -72,5 +80,9 @@ public struct TaskRecord: Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
         self.client = client
         self.costUSD = costUSD
+        self.maxCostUSD = maxCostUSD
+        self.reservedUSD = reservedUSD
+        self.reservedUntil = reservedUntil
+        self.heldReason = heldReason
     }
 }

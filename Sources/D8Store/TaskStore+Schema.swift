@@ -34,6 +34,23 @@ extension TaskStore {
         CREATE INDEX tasks_type_status ON tasks (type, status);
         CREATE INDEX tasks_completed_at ON tasks (completed_at);
         """,
+        // Budgets: a submit's own ceiling, the estimate reserved while a lease lives (kept past
+        // a restart until the lease would have expired), why a task is held, and every cost.
+        """
+        ALTER TABLE tasks ADD COLUMN max_cost_usd REAL;
+        ALTER TABLE tasks ADD COLUMN reserved_usd REAL;
+        ALTER TABLE tasks ADD COLUMN reserved_until REAL;
+        ALTER TABLE tasks ADD COLUMN held_reason TEXT;
+        CREATE TABLE spend (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            task_id TEXT NOT NULL,
+            client TEXT,
+            worker_type TEXT NOT NULL,
+            usd REAL NOT NULL
+        ) STRICT;
+        CREATE INDEX spend_at ON spend (at);
+        """,
     ]
 
     /// How long a connection waits for another one's lock (another process, a checkpoint).

@@ -13,7 +13,7 @@ public final class TaskStore: Sendable {
     /// The database file.
     public let path: String
     let logger: Logger
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
     /// nil once closed.
     private let reader: Mutex<SQLiteConnection?>
 
@@ -75,7 +75,13 @@ public final class TaskStore: Sendable {
                 try statement.bind([.real(cutoff)] + statuses)
                 _ = try statement.step()
             }
-            return db.changes
+            let deleted = db.changes
+            // The spending ledger is kept as long as the tasks.
+            try db.withStatement("DELETE FROM spend WHERE at < ?1") { statement throws(StoreError) in
+                try statement.bind([.real(cutoff)])
+                _ = try statement.step()
+            }
+            return deleted
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         #expect(plugin.abiVersion == 1)
         let description = try plugin.makeInstance(config: [:], logger: logger).describe()
         let expected = try JSONValue.parse("""
-            {"name":"echo","version":"1.0.0","task_types":["*"],"models":[{"id":"echo","input_usd_per_mtok":0,"output_usd_per_mtok":0}],"limits":{}}
+            {"name":"echo","version":"1.0.0","task_types":["*"],"default_model":"echo","models":[{"id":"echo","input_usd_per_mtok":0,"output_usd_per_mtok":0}],"limits":{}}
             """)
         #expect(description == expected)
     }

@@ -16,7 +16,7 @@ struct WorkerFailureTests {
     }
 
     @Test func aTaskOfAWorkerKilledMidTaskCompletesOnAnother() async throws {
-        let cluster = try Cluster(workerTypes: Self.slowEcho(delayMs: 1000))
+        let cluster = try Cluster(workerTypes: Self.slowEcho(delayMs: 3000))
         defer { cluster.shutdown() }
         let doomed = try cluster.startWorker(type: "echo", id: "doomed")
         let id = try cluster.submit("echo", data: ["job": "survive"])

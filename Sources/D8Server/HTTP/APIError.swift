@@ -18,6 +18,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case unknownWorker = "unknown_worker"
         case unknownTaskType = "unknown_task_type"
         case unknownWorkerType = "unknown_worker_type"
+        case noEligibleWorkerType = "no_eligible_worker_type"
         case staleLease = "stale_lease"
         case conflict
         case queueFull = "queue_full"
@@ -41,7 +42,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound, .unknownWorker: .notFound
-        case .unknownTaskType, .unknownWorkerType: .unprocessableContent
+        case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType: .unprocessableContent
         case .staleLease, .conflict: .conflict
         case .queueFull, .shuttingDown: .serviceUnavailable
         case .methodNotAllowed: .methodNotAllowed

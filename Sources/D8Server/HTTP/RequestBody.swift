@@ -59,6 +59,15 @@ extension Dictionary where Key == String, Value == JSONValue {
     }
 
     /// Priorities are integers from 1 (low) to 10 (urgent); 5 when absent.
+    /// An optional amount of US dollars: a number, at least 0.
+    func optionalUSD(_ field: String) throws(APIError) -> Double? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let amount = value.doubleValue, amount.isFinite, amount >= 0 else {
+            throw APIError(.invalidField, "'\(field)' must be a number of US dollars, at least 0")
+        }
+        return amount
+    }
+
     func priority() throws(APIError) -> Int {
         guard let value = self["priority"], value != .null else { return TaskPriority.default }
         guard let p = value.intValue, TaskPriority.range.contains(p) else {

@@ -98,7 +98,8 @@ struct TaskController {
     static func submission(from body: [String: JSONValue]) throws(APIError) -> Submission {
         Submission(
             type: try body.requiredString("type"), data: try body.requiredObject("data"),
-            priority: try body.priority(), idempotencyKey: try body.optionalString("idempotency_key")
+            priority: try body.priority(), idempotencyKey: try body.optionalString("idempotency_key"),
+            maxCostUSD: try body.optionalUSD("max_cost_usd")
         )
     }
 }
@@ -116,6 +117,7 @@ extension TaskRecord {
             "result": result.flatMap { try? JSONValue.parse($0) } ?? .null,
             "errors": (try? JSONValue.parse(errors)) ?? [],
             "idempotency_key": JSONValue(idempotencyKey), "cost_usd": JSONValue(costUSD),
+            "max_cost_usd": JSONValue(maxCostUSD), "held_reason": JSONValue(heldReason),
         ]
     }
 }

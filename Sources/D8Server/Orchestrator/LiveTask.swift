@@ -7,6 +7,12 @@ struct LiveTask: Sendable {
     var record: TaskRecord
     /// The task's data, parsed once so handing it out does not parse it again.
     var data: JSONValue
+    /// The worker types that may run it, in preference order, with their estimates.
+    var plan = RoutePlan.empty
+    /// The lane it was last queued in.
+    var lane: Lane?
+    /// Budget held for its leases.
+    var reservations: [Reservation] = []
 
     init(record: TaskRecord, data: JSONValue? = nil) {
         self.record = record

@@ -9,7 +9,7 @@ extension Orchestrator {
         let entry = try touch(workerID: workerID)
         let deadline = ContinuousClock.now + wait
         while true {
-            let leased = tryLease(entry, max: max)
+            let leased = try await leaseNow(entry, max: max)
             if !leased.isEmpty || wait <= .zero || ContinuousClock.now >= deadline { return leased }
 
             // Register first, then look again: a submit that lands in between wakes us.
@@ -19,7 +19,7 @@ extension Orchestrator {
                 return !state.shuttingDown
             }
             guard open else { return [] }
-            let again = tryLease(entry, max: max)
+            let again = try await leaseNow(entry, max: max)
             if again.isEmpty { await waiter.sleep() }
             state.withLock { state in state.waiters.removeAll { $0 === waiter } }
             if !again.isEmpty { return again }
@@ -27,21 +27,44 @@ extension Orchestrator {
         }
     }
 
-    /// Takes tasks for a worker now, as many as it asks for and has free slots.
-    func tryLease(_ entry: WorkerEntry, max: Int) -> [JSONValue] {
+    /// `tryLease`, and when a lease reserved budget, the wait until that reservation is on disk:
+    /// a worker starts spending as soon as it has the task, so a crash must not forget it.
+    private func leaseNow(_ entry: WorkerEntry, max: Int) async throws(APIError) -> [JSONValue] {
+        let (leased, reserved) = tryLease(entry, max: max)
+        if reserved { try await flush() }
+        return leased
+    }
+
+    /// Takes tasks for a worker now, as many as it asks for and has free slots, from the lanes
+    /// its worker type may take from (see `TaskRouter.mayTake`) and within the budgets.
+    func tryLease(_ entry: WorkerEntry, max: Int) -> (tasks: [JSONValue], reserved: Bool) {
+        enum Step { case taken(LiveTask, reserved: Bool), next, stop }
         var leased: [JSONValue] = []
-        while leased.count < max, (try? workerTable.acquireSlot(entry.key)) == true {
-            guard let item = popBest(of: entry.taskTypes) else {
+        var reservedAny = false
+        loop: while leased.count < max, (try? workerTable.acquireSlot(entry.key)) == true {
+            guard let item = popBest(for: entry.workerType) else {
                 try? workerTable.releaseSlot(entry.key)
                 break
             }
             let now = Self.epochNow()
-            let taken: LiveTask? = state.withLock { state in
-                guard var live = state.tasks[item.id], live.record.status == .pending else { return nil }
+            let step: Step = state.withLock { state in
+                guard var live = state.tasks[item.id], live.record.status == .pending else { return .next }
                 guard state.workers[entry.id]?.key == entry.key else {
                     // The worker left while we popped: the task goes straight back.
-                    pushOrPark(live.record, in: &state)
-                    return nil
+                    pushOrPark(item.id, in: &state)
+                    return .stop
+                }
+                let estimate: Double
+                switch budgetVerdict(live, workerType: entry.workerType, in: state) {
+                case let .fits(cost):
+                    estimate = cost
+                case let .refused(reason):
+                    if live.plan.candidates.contains(where: \.isFree) {
+                        pushOrPark(item.id, in: &state) // left for the free worker types
+                    } else {
+                        hold(&live, reason: reason, in: &state)
+                    }
+                    return .stop
                 }
                 live.record.status = .assigned
                 live.record.attempt += 1
@@ -51,38 +74,51 @@ extension Orchestrator {
                 live.record.assignedAt = now
                 live.record.leaseExpiresAt = now + taskTimeoutSeconds
                 live.record.notBefore = nil
+                let reserves = estimate > 0 && !state.budget.isEmpty
+                if reserves { reserve(estimate, for: &live, workerType: entry.workerType, in: &state) }
                 state.tasks[item.id] = live
                 state.leased.insert(item.id)
                 state.workers[entry.id]?.held.insert(item.id)
                 // Queued under the lock, so the store sees this task's changes in the order
                 // they happened. A lease need not be durable before the worker has it: if the
                 // orchestrator dies first, the task is pending again and the old lease refused.
+                // (A budget reservation must be: `lease` flushes before answering.)
                 store.enqueueWrite([live.record])
-                return live
+                return .taken(live, reserved: reserves)
             }
-            guard let taken else {
+            switch step {
+            case let .taken(live, reserved):
+                reservedAny = reservedAny || reserved
+                leased.append(taskJSON(live))
+            case .next:
                 try? workerTable.releaseSlot(entry.key) // cancelled or already taken: try the next one
-                continue
+            case .stop:
+                try? workerTable.releaseSlot(entry.key)
+                break loop
             }
-            leased.append(taskJSON(taken))
         }
-        return leased
+        return (leased, reservedAny)
     }
 
-    /// Pops the best head among the queues of the given task types: highest effective
-    /// priority, then the oldest.
-    private func popBest(of taskTypes: [String]) -> QueuedTask? {
+    /// Pops the best head among the lanes this worker type may take from now: highest
+    /// effective priority, then the oldest.
+    private func popBest(for workerType: String) -> QueuedTask? {
+        let lanes = state.withLock { $0.lanesByWorkerType[workerType] ?? [] }
         let now = ticks()
         for _ in 0..<4 { // another worker may take the head we chose; look again a few times
             var best: (queue: TaskQueue, head: QueuedTask)?
-            for type in taskTypes {
-                guard let queue = queues[type], let head = queue.peek(now: now) else { continue }
+            for lane in lanes {
+                guard let head = lane.queue.peek(now: now) else { continue }
+                let waited = Duration.milliseconds(Int64(now - min(now, head.enqueuedAt)))
+                guard TaskRouter.mayTake(workerType, eligible: lane.eligible, hasFreeSlot: hasFreeSlot, waited: waited, spillAfter: lane.spillAfter) else {
+                    continue
+                }
                 if let current = best,
                    current.head.effectivePriority > head.effectivePriority
                    || (current.head.effectivePriority == head.effectivePriority && current.head.enqueuedAt <= head.enqueuedAt) {
                     continue
                 }
-                best = (queue, head)
+                best = (lane.queue, head)
             }
             guard let best else { return nil }
             if let item = best.queue.pop(now: now) { return item }
@@ -95,29 +131,13 @@ extension Orchestrator {
     func taskJSON(_ live: LiveTask) -> JSONValue {
         let r = live.record
         var task: [String: JSONValue] = [
-            "task_id": .string(r.taskID), "type": .string(r.type), "data": live.data,
+            "task_id": .string(r.taskID), "type": .string(r.type), "data": shapedData(live),
             "priority": JSONValue(r.priority), "lease": JSONValue(r.lease), "attempt": JSONValue(r.attempt),
             "max_attempts": JSONValue(r.maxAttempts), "created_at": .number(r.createdAt),
             "lease_expires_at": JSONValue(r.leaseExpiresAt), "timeout_s": .number(taskTimeoutSeconds),
         ]
-        for (key, value) in live.data.objectValue ?? [:] where task[key] == nil { task[key] = value }
+        for (key, value) in task["data"]?.objectValue ?? [:] where task[key] == nil { task[key] = value }
         return .object(task)
-    }
-
-    /// Wakes up to `count` long-polls whose worker serves one of these task types.
-    func wakeWaiters(for taskTypes: Set<String>, count: Int) {
-        guard count > 0 else { return }
-        let woken = state.withLock { state -> [Waiter] in
-            var woken: [Waiter] = []
-            state.waiters.removeAll { waiter in
-                guard woken.count < count, !waiter.taskTypes.isDisjoint(with: taskTypes),
-                      let key = state.workers[waiter.workerID]?.key, workerTable.worker(key)?.state == .online else { return false }
-                woken.append(waiter)
-                return true
-            }
-            return woken
-        }
-        for waiter in woken { waiter.fire() }
     }
 
     /// Answers every long-poll with no task and refuses new ones: the first step of shutdown.

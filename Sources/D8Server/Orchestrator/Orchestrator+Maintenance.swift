@@ -20,6 +20,8 @@ extension Orchestrator: Service {
                     self.reapSilentWorkers()
                     self.takeBackExpiredLeases()
                     self.queueDueTasks()
+                    self.reviewBudgets()
+                    self.wakeForSpilledLanes()
                 }
                 if now - lastPrune >= .seconds(3600) {
                     lastPrune = now
@@ -92,7 +94,7 @@ extension Orchestrator: Service {
             return due
         }
         for record in due { pushOrPark(record) }
-        wakeWaiters(for: Set(due.map(\.type)), count: due.count)
+        wakeWaiters(forTasks: due.map(\.seq))
     }
 
     /// Finished tasks older than the retention are deleted, so the file does not grow forever.

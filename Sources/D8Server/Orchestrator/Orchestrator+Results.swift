@@ -24,9 +24,14 @@ extension Orchestrator {
             let r = live.record
             guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
                 if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
+                // Refused, but what the provider charged was spent all the same.
+                spend(result["cost_usd"]?.doubleValue ?? 0, taskID: taskID, client: r.client, workerType: r.workerType ?? "", in: &state)
                 throw Self.staleLease(taskID, workerID: workerID, record: r)
             }
             releaseHold(seq, worker: workerID, in: &state)
+            releaseReservations(of: &live, in: &state)
+            spend(result["cost_usd"]?.doubleValue ?? 0, taskID: taskID, client: r.client, workerType: r.workerType ?? "", in: &state)
+            if success, let type = r.workerType, let assigned = r.assignedAt { state.runTimes[type, default: RunTimes()].record(now - assigned) }
             if success {
                 live.record.result = Self.completedResult(result, record: r, now: now).jsonString
                 live.record.costUSD = result["cost_usd"]?.doubleValue
@@ -64,6 +69,9 @@ extension Orchestrator {
                 throw APIError(.notFound, "no task with id '\(taskID)'")
             }
             if Self.isRepeat(of: stored, worker: workerID, lease: lease) { return .duplicate }
+            state.withLock { state in
+                spend(result["cost_usd"]?.doubleValue ?? 0, taskID: taskID, client: stored.client, workerType: stored.workerType ?? "", in: &state)
+            }
             throw Self.staleLease(taskID, workerID: workerID, record: stored)
         }
     }
@@ -115,6 +123,7 @@ extension Orchestrator {
         live.record.appendError(reason, worker: live.record.assignedTo, at: now)
         if !countsAsAttempt { live.record.attempt -= 1 }
         if live.record.attempt >= live.record.maxAttempts {
+            releaseReservations(of: &live, in: &state)
             live.record.finish(.dead, at: now)
         } else {
             live.record.returnToQueue()
@@ -137,7 +146,7 @@ extension Orchestrator {
         guard !records.isEmpty else { return }
         let pending = records.filter { $0.status == .pending }
         for record in pending { pushOrPark(record) }
-        wakeWaiters(for: Set(pending.map(\.type)), count: pending.count)
+        wakeWaiters(forTasks: pending.map(\.seq))
         let dead = records.filter(\.status.isFinished)
         guard !dead.isEmpty else { return }
         Task {

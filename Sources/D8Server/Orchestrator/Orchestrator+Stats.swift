@@ -67,7 +67,7 @@ extension Orchestrator {
                 "total_completed": JSONValue(completed), "total_failed": JSONValue(failed),
                 "success_rate": completed + failed == 0 ? .null : .number(Double(completed) / Double(completed + failed)),
             ],
-            "task_types": .object(taskTypes), "worker_types": .object(workerTypes),
+            "task_types": .object(taskTypes), "worker_types": .object(workerTypes), "cost": costJSON(),
         ]
     }
 

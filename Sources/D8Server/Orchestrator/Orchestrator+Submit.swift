@@ -8,6 +8,8 @@ struct Submission: Sendable {
     var data: JSONValue
     var priority: Int
     var idempotencyKey: String?
+    /// The submit's own cost ceiling, on top of its task type's.
+    var maxCostUSD: Double?
 }
 
 extension Orchestrator {
@@ -15,13 +17,13 @@ extension Orchestrator {
     /// workers. A repeated idempotency key returns the first task instead of a new one.
     /// All-or-nothing for a batch: every submission is checked before any is stored.
     func submit(_ submissions: [Submission], client: String?) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
-        for submission in submissions where queues[submission.type] == nil {
+        for submission in submissions where config.taskType(named: submission.type) == nil {
             let known = config.taskTypes.map(\.name).sorted().joined(separator: ", ")
             throw APIError(.unknownTaskType, "unknown task type '\(submission.type)' (known: \(known))")
         }
         let now = Self.epochNow()
         var results: [TaskRecord?] = Array(repeating: nil, count: submissions.count)
-        var fresh: [(index: Int, record: TaskRecord, data: JSONValue)] = []
+        var fresh: [(index: Int, live: LiveTask)] = []
 
         // Keys of finished tasks are only in the store; live ones are in memory.
         var stored: [String: TaskRecord] = [:]
@@ -43,22 +45,33 @@ extension Orchestrator {
                         continue
                     }
                 }
-                let record = TaskRecord(
+                var live = LiveTask(record: TaskRecord(
                     seq: allocateSeq(), taskID: UUID().uuidString.lowercased(), type: submission.type,
                     data: submission.data.jsonString, priority: submission.priority, status: .pending,
                     attempt: 0, maxAttempts: config.queue.maxAttempts, createdAt: now,
-                    idempotencyKey: submission.idempotencyKey, client: client
-                )
-                if let key = submission.idempotencyKey { state.seqByIdempotencyKey[key] = record.seq }
-                fresh.append((index, record, submission.data))
+                    idempotencyKey: submission.idempotencyKey, client: client, maxCostUSD: submission.maxCostUSD
+                ), data: submission.data)
+                // Routed before anything is stored: a task no worker type may take is refused.
+                live.plan = plan(live, in: state)
+                guard !live.plan.candidates.isEmpty else {
+                    throw APIError(.noEligibleWorkerType, (submissions.count > 1 ? "tasks[\(index)]: " : "") + live.plan.refusal)
+                }
+                if let reason = anyFits(live, in: state) {
+                    live.record.status = .held
+                    live.record.heldReason = reason
+                }
+                fresh.append((index, live))
+            }
+            for entry in fresh {
+                if let key = entry.live.record.idempotencyKey { state.seqByIdempotencyKey[key] = entry.live.record.seq }
             }
         }
 
         do {
-            try await store.write(fresh.map(\.record))
+            try await store.write(fresh.map(\.live.record))
         } catch {
             state.withLock { state in
-                for entry in fresh { if let key = entry.record.idempotencyKey { state.seqByIdempotencyKey[key] = nil } }
+                for entry in fresh { if let key = entry.live.record.idempotencyKey { state.seqByIdempotencyKey[key] = nil } }
             }
             logger.error("store write failed", metadata: ["error": "\(error)"])
             throw APIError(.shuttingDown, "the task store refused the write; nothing was accepted: \(error)")
@@ -66,15 +79,14 @@ extension Orchestrator {
 
         state.withLock { state in
             for entry in fresh {
-                state.tasks[entry.record.seq] = LiveTask(record: entry.record, data: entry.data)
-                state.seqByTaskID[entry.record.taskID] = entry.record.seq
+                let seq = entry.live.record.seq
+                state.tasks[seq] = entry.live
+                state.seqByTaskID[entry.live.record.taskID] = seq
+                if entry.live.record.status == .held { state.held.insert(seq) } else { pushOrPark(seq, in: &state) }
+                results[entry.index] = entry.live.record
             }
         }
-        for entry in fresh {
-            results[entry.index] = entry.record
-            pushOrPark(entry.record)
-        }
-        wakeWaiters(for: Set(fresh.map(\.record.type)), count: fresh.count)
+        wakeWaiters(forTasks: fresh.filter { $0.live.record.status == .pending }.map(\.live.record.seq))
 
         // A placeholder stands for a first task of the same key that another submit was still
         // writing; once the writes queued before now are committed, it can be read back.
@@ -88,7 +100,7 @@ extension Orchestrator {
                 results[index] = first
             }
         }
-        let created = Set(fresh.map(\.record.seq))
+        let created = Set(fresh.map(\.live.record.seq))
         return results.map { ($0!, created.contains($0!.seq)) }
     }
 
@@ -96,23 +108,25 @@ extension Orchestrator {
     /// is then refused.
     func cancel(taskID: String) async throws(APIError) -> TaskRecord {
         let now = Self.epochNow()
-        let record: TaskRecord? = state.withLock { state in
+        let cancelled: (TaskRecord, Lane?)? = state.withLock { state in
             guard let seq = state.seqByTaskID[taskID], var live = state.tasks[seq] else { return nil }
             // Finished but not yet written: the outcome stands.
-            guard !live.record.status.isFinished else { return live.record }
+            guard !live.record.status.isFinished else { return (live.record, nil) }
             if live.record.status == .assigned, let worker = live.record.assignedTo {
                 releaseHold(seq, worker: worker, in: &state)
             }
             state.parked.remove(seq)
+            state.held.remove(seq)
+            releaseReservations(of: &live, in: &state)
             live.record.finish(.cancelled, at: now)
             state.tasks[seq] = live
             store.enqueueWrite([live.record]) // under the lock: writes keep the order of changes
-            return live.record
+            return (live.record, live.lane)
         }
-        if let record {
+        if let (record, lane) = cancelled {
             // Out of the queue now, outside the lock (linear in the queue); a pop that wins the
             // race finds the task cancelled and skips it.
-            queues[record.type]?.remove(record.seq)
+            _ = lane?.queue.remove(record.seq)
             try await flush()
             forgetFinished([record])
             return record

@@ -44,6 +44,8 @@ extension Orchestrator {
             )
             state.workers[workerID] = entry
             state.workerIDByKey[key] = workerID
+            // The worker's plugin knows its prices (with the config's overrides applied).
+            state.prices.learn(workerType, description: capabilities)
             return (entry, orphans)
         }
         afterRequeue(orphans)

@@ -6,7 +6,8 @@ import Synchronization
 
 /// The heart of d8: tasks, workers, leases and the long-polls waiting for work.
 ///
-/// Ordering lives in the lock-free CCore queues (one per task type) and slot accounting in the
+/// Ordering lives in the lock-free CCore queues (one per lane: a task type and the worker types
+/// its tasks may go to, see `Lane`) and slot accounting in the
 /// CCore worker table, both touched without a lock. The rest of the live state — the unfinished
 /// tasks, the workers' details, the waiting long-polls — sits behind one mutex, held only for
 /// dictionary updates, never across an await. Every change of a task goes to the durable store.
@@ -14,7 +15,6 @@ final class Orchestrator: Sendable {
     let config: D8Config
     let store: TaskStore
     let logger: Logger
-    let queues: [String: TaskQueue]
     let workerTable: WorkerTable
     let state: Mutex<State>
     private let nextSeq: Atomic<UInt64>
@@ -30,6 +30,13 @@ final class Orchestrator: Sendable {
         var workerIDByKey: [UInt64: String] = [:]
         var waiters: [Waiter] = []
         var watches: [TaskWatch] = []             // clients waiting for a task to finish
+        var lanes: [Lane.Key: Lane] = [:]
+        var lanesByWorkerType: [String: [Lane]] = [:]
+        var held: Set<UInt64> = []                 // waiting for budget or for an eligible worker type
+        var reserving: Set<UInt64> = []            // tasks holding budget reservations
+        var prices: PriceBook
+        var budget: BudgetBook
+        var runTimes: [String: RunTimes] = [:]     // by worker type, for `fastest`
         var nextWorkerKey: UInt64 = 1
         var shuttingDown = false
     }
@@ -38,16 +45,10 @@ final class Orchestrator: Sendable {
         self.config = config
         self.store = store
         self.logger = logger
-        let capacity = config.queue.capacity
-        let agingMillis = UInt64(config.queue.aging.milliseconds)
-        var queues: [String: TaskQueue] = [:]
-        for type in config.taskTypes {
-            queues[type.name] = try TaskQueue(capacityPerPriority: capacity, agingInterval: agingMillis)
-        }
-        self.queues = queues
         workerTable = try WorkerTable(capacity: 65_536, typeCount: max(1, config.workerTypes.count))
-        state = Mutex(State())
+        state = Mutex(State(prices: PriceBook(config: config), budget: try Self.budgetBook(config: config, store: store)))
         nextSeq = Atomic(try store.maxSeq() + 1)
+        learnPricesFromPlugins() // before the recovered tasks are routed
         try recover()
     }
 
@@ -69,14 +70,25 @@ final class Orchestrator: Sendable {
                 requeued.append(record)
             }
             guard record.status == .pending || record.status == .held else { continue }
-            let live = LiveTask(record: record)
             state.withLock { state in
+                var live = LiveTask(record: record)
+                live.plan = plan(live, in: state)
+                if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
+                    live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
+                    state.budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
+                    state.reserving.insert(record.seq)
+                }
                 state.tasks[record.seq] = live
-                if record.notBefore != nil { state.parked.insert(record.seq) }
                 state.seqByTaskID[record.taskID] = record.seq
                 if let key = record.idempotencyKey { state.seqByIdempotencyKey[key] = record.seq }
+                if record.status == .held || live.plan.candidates.isEmpty {
+                    state.held.insert(record.seq) // looked at again by the maintenance loop
+                } else if record.notBefore != nil {
+                    state.parked.insert(record.seq)
+                } else {
+                    pushOrPark(record.seq, in: &state)
+                }
             }
-            if record.status == .pending, record.notBefore == nil { pushOrPark(record) }
             pending += 1
         }
         store.enqueueWrite(requeued)
@@ -85,25 +97,22 @@ final class Orchestrator: Sendable {
         }
     }
 
-    /// Puts a pending task in its type's queue. A full queue parks it (it stays pending and the
+    /// Puts a pending task in its lane's queue. A full queue parks it (it stays pending and the
     /// maintenance loop retries), so a task already accepted is never dropped.
     func pushOrPark(_ record: TaskRecord) {
-        if !push(record) { _ = state.withLock { $0.parked.insert(record.seq) } }
+        state.withLock { state in pushOrPark(record.seq, in: &state) }
     }
 
     /// The same, for callers that hold the lock.
-    func pushOrPark(_ record: TaskRecord, in state: inout State) {
-        if !push(record) { state.parked.insert(record.seq) }
-    }
-
-    private func push(_ record: TaskRecord) -> Bool {
-        guard let queue = queues[record.type] else { return true }
+    func pushOrPark(_ seq: UInt64, in state: inout State) {
+        guard let live = state.tasks[seq] else { return }
         do {
-            try queue.push(record.seq, priority: record.priority, now: ticks())
-            return true
+            let lane = try lane(for: live, in: &state)
+            try lane.queue.push(seq, priority: live.record.priority, now: ticks())
+            state.tasks[seq]?.lane = lane
         } catch {
-            logger.warning("queue full; task parked until there is room", metadata: ["task_id": "\(record.taskID)"])
-            return false
+            logger.warning("queue full; task parked until there is room", metadata: ["task_id": "\(live.record.taskID)"])
+            state.parked.insert(seq)
         }
     }
 

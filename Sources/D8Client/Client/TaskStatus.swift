@@ -1,0 +1,81 @@
+import D8Core
+
+/// A typed view of `GET /api/tasks/status/{id}`; `json` keeps the whole answer.
+public struct TaskStatus: Sendable, Equatable {
+    public let id: String
+    public let type: String
+    public let status: TaskState
+    /// Attempts so far (0 before the first lease).
+    public let attempt: Int
+    public let maxAttempts: Int?
+    /// The worker holding or last holding the task.
+    public let assignedTo: String?
+    /// Unix epoch seconds.
+    public let createdAt: Double?
+    public let completedAt: Double?
+    /// The result as the worker reported it, plus what d8 adds (`model`, `usage`, `cost_usd`...).
+    public let result: JSONValue?
+    /// One entry per failed attempt.
+    public let errors: [TaskError]
+    /// Why a held task waits (a spent budget...).
+    public let heldReason: String?
+    public let costUSD: Double?
+    /// True when the result came from the caller's local fallback, not from the orchestrator.
+    public let isLocal: Bool
+    public let json: JSONValue
+
+    /// An LLM task's text: `result.output`, or D8's older `result.result`.
+    public var output: String? { result?["output"]?.stringValue ?? result?["result"]?.stringValue }
+
+    /// What went wrong, in the words of the last error (or of the result).
+    public var errorMessage: String? { errors.last?.message ?? result?["error"]?.stringValue }
+
+    public init(json: JSONValue) throws(D8ClientError) {
+        guard let id = json["task_id"]?.stringValue, let status = json["status"]?.stringValue else {
+            throw .invalidAnswer("a task status without task_id or status: \(json.jsonString.prefix(200))")
+        }
+        self.init(id: id, status: TaskState(rawValue: status), json: json)
+    }
+
+    private init(id: String, status: TaskState, json: JSONValue) {
+        self.id = id
+        self.status = status
+        type = json["type"]?.stringValue ?? ""
+        attempt = json["attempt"]?.intValue ?? 0
+        maxAttempts = json["max_attempts"]?.intValue
+        assignedTo = json["assigned_to"]?.stringValue
+        createdAt = json["created_at"]?.doubleValue
+        completedAt = json["completed_at"]?.doubleValue
+        result = json["result"].flatMap { $0 == .null ? nil : $0 }
+        errors = json["errors"]?.arrayValue?.map(TaskError.init) ?? []
+        heldReason = json["held_reason"]?.stringValue
+        costUSD = json["cost_usd"]?.doubleValue
+        isLocal = json["local"]?.boolValue ?? false
+        self.json = json
+    }
+
+    /// A task the local fallback ran: completed at once with its result, never seen by d8.
+    static func local(_ submission: TaskSubmission, id: String, result: JSONValue, at now: Double) -> TaskStatus {
+        let json: JSONValue = [
+            "task_id": .string(id), "type": .string(submission.type), "status": "completed", "local": true,
+            "attempt": 1, "data": submission.data, "created_at": .number(now), "completed_at": .number(now), "result": result,
+        ]
+        return TaskStatus(id: id, status: .completed, json: json)
+    }
+}
+
+/// A failed attempt as the orchestrator kept it.
+public struct TaskError: Sendable, Equatable {
+    public let attempt: Int
+    public let message: String
+    public let workerID: String?
+    /// Unix epoch seconds.
+    public let at: Double?
+
+    init(_ json: JSONValue) {
+        attempt = json["attempt"]?.intValue ?? 0
+        message = json["error"]?.stringValue ?? json.jsonString
+        workerID = json["worker_id"]?.stringValue
+        at = json["at"]?.doubleValue
+    }
+}

@@ -1,0 +1,32 @@
+import D8Core
+
+/// One queue of tasks that share a task type and the same eligible worker types in the same
+/// preference order. Tasks whose plans differ (a per-submit ceiling, a prompt too large for a
+/// pricey type) wait in different lanes, so a head that one worker type may not take never
+/// blocks the tasks behind it.
+final class Lane: Sendable {
+    let taskType: String
+    let eligible: [String]
+    let spillAfter: Duration
+    let queue: TaskQueue
+
+    init(taskType: String, eligible: [String], spillAfter: Duration, queue: TaskQueue) {
+        self.taskType = taskType
+        self.eligible = eligible
+        self.spillAfter = spillAfter
+        self.queue = queue
+    }
+
+    struct Key: Hashable {
+        let taskType: String
+        let eligible: [String]
+    }
+}
+
+/// The budget one lease of a task holds until its result settles it, or until `until` (epoch
+/// seconds) when its worker may no longer report.
+struct Reservation: Sendable, Equatable {
+    let workerType: String
+    let usd: Double
+    let until: Double
+}
