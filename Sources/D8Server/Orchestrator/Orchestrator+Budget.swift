@@ -20,7 +20,16 @@ extension Orchestrator {
         return .fits(estimate: estimate)
     }
 
-    /// Whether some eligible worker type of the task fits the budgets now.
+    /// Whether the budgets let the task `seq` run on `workerType` now.
+    func budgetAdmits(_ seq: UInt64, on workerType: String) -> Bool {
+        state.withLock { state in
+            guard let live = state.tasks[seq] else { return true }
+            if case .fits = budgetVerdict(live, workerType: workerType, in: state) { return true }
+            return false
+        }
+    }
+
+    /// nil when some eligible worker type of the task fits the budgets now, else why none does.
     func anyFits(_ live: LiveTask, in state: borrowing State) -> String? {
         var reason: String?
         for candidate in live.plan.candidates {

@@ -61,10 +61,10 @@ extension Orchestrator {
                 case let .refused(reason):
                     if live.plan.candidates.contains(where: \.isFree) {
                         pushOrPark(item.id, in: &state) // left for the free worker types
-                    } else {
-                        hold(&live, reason: reason, in: &state)
+                        return .stop
                     }
-                    return .stop
+                    hold(&live, reason: reason, in: &state)
+                    return .next
                 }
                 live.record.status = .assigned
                 live.record.attempt += 1
@@ -110,7 +110,10 @@ extension Orchestrator {
             for lane in lanes {
                 guard let head = lane.queue.peek(now: now) else { continue }
                 let waited = Duration.milliseconds(Int64(now - min(now, head.enqueuedAt)))
-                guard TaskRouter.mayTake(workerType, eligible: lane.eligible, hasFreeSlot: hasFreeSlot, waited: waited, spillAfter: lane.spillAfter) else {
+                // A preferred worker type stands in the way only if it could take this head:
+                // a free slot, and room in the budgets.
+                let couldTake = { (type: String) in self.hasFreeSlot(type) && self.budgetAdmits(head.id, on: type) }
+                guard TaskRouter.mayTake(workerType, eligible: lane.eligible, hasFreeSlot: couldTake, waited: waited, spillAfter: lane.spillAfter) else {
                     continue
                 }
                 if let current = best,
