@@ -29,7 +29,7 @@ struct LeaseTests {
     }
 
     @Test func aSilentWorkerLosesItsTasksToAnother() async throws {
-        let server = try await LiveServer.start { $0.queue.workerTimeout = .seconds(1) }
+        let server = try await LiveServer.start { $0.queue.workerTimeout = .seconds(3) }
         defer { Task { await server.stop() } }
         let client = server.client
         try await client.register("doomed")

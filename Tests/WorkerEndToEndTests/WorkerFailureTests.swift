@@ -16,20 +16,28 @@ struct WorkerFailureTests {
     }
 
     @Test func aTaskOfAWorkerKilledMidTaskCompletesOnAnother() async throws {
-        let cluster = try Cluster(workerTypes: Self.slowEcho(delayMs: 3000))
+        // Two free worker types; the task prefers `slow`, which would take a minute.
+        let cluster = try Cluster(workerTypes: """
+            slow:
+              plugin: echo
+              delay_ms: 60000
+            fast:
+              plugin: echo
+            """, extra: "task_types:\n  echo: { route: [slow, fast], strategy: ordered }")
         defer { cluster.shutdown() }
-        let doomed = try cluster.startWorker(type: "echo", id: "doomed")
+        let doomed = try cluster.startWorker(type: "slow", id: "doomed")
         let id = try cluster.submit("echo", data: ["job": "survive"])
         #expect(await eventually { try cluster.status(id)["assigned_to"] == "doomed" })
 
         doomed.kill()
-        try cluster.startWorker(type: "echo", id: "heir")
+        try cluster.startWorker(type: "fast", id: "heir")
         // After worker_timeout (2 s) the orchestrator gives the task to the other worker.
         let status = try await cluster.waitFinished(id)
         #expect(status["status"] == "completed")
         #expect(status["assigned_to"] == "heir")
         #expect(status["attempt"] == 2)
         #expect(status["result"]?["output"] == .string(#"{"job":"survive"}"#))
+        #expect(status["errors"]?.arrayValue?.first?["worker_id"] == "doomed")
     }
 
     @Test func heartbeatsKeepABusyWorkerAlivePastTheWorkerTimeout() async throws {
