@@ -10,7 +10,10 @@ enum TaskReport {
         let line = ProgressLine.onTerminal()
         defer { line?.finish() }
         var progress: (@Sendable (TaskStatus) -> Void)?
-        if let line { progress = { line.update($0) } }
+        if let line {
+            line.update(try await client.status(id)) // at once, not after the first poll
+            progress = { line.update($0) }
+        }
         return try await client.wait(for: id, timeout: .milliseconds(Int64(timeout * 1000)), progress: progress)
     }
 

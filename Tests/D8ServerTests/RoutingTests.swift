@@ -173,3 +173,26 @@ struct RoutingTests {
         #expect(abs((cost["reserved_usd"]?.doubleValue ?? 0) - 0.001003) < 1e-9, "the second lease's reservation survives: its worker may still be spending")
     }
 }
+
+/// A task type's prompt shape from the config: a user adds a type with no code.
+@Suite("Prompt shapes")
+struct PromptShapeTests {
+    @Test func aTemplateAndASystemTextBecomeTheMessagesAWorkerReceives() async throws {
+        let server = try await LiveServer.start { config in
+            var summarize = TaskTypeConfig(name: "summarize", route: ["echo"])
+            summarize.system = "Be brief."
+            summarize.prompt = "Summarize in {words} words: {text} {missing}"
+            config.taskTypes.append(summarize)
+        }
+        defer { Task { await server.stop() } }
+        let client = server.client
+        try await client.register("w")
+        _ = try await client.submit("summarize", data: ["text": "a long story", "words": 12])
+        let task = try #require(try await client.poll("w")["task"])
+        #expect(task["data"]?["messages"] == [
+            ["role": "system", "content": "Be brief."],
+            ["role": "user", "content": "Summarize in 12 words: a long story {missing}"],
+        ])
+        #expect(task["messages"] == task["data"]?["messages"], "old workers read data keys at the top level")
+    }
+}

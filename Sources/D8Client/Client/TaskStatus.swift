@@ -46,7 +46,8 @@ public struct TaskStatus: Sendable, Equatable {
         assignedTo = json["assigned_to"]?.stringValue
         createdAt = json["created_at"]?.doubleValue
         completedAt = json["completed_at"]?.doubleValue
-        result = json["result"].flatMap { $0 == .null ? nil : $0 }
+        // JSON null is no result (and a `nil` literal would read as JSONValue.null here).
+        if let result = json["result"], result != .null { self.result = result } else { result = .none }
         errors = json["errors"]?.arrayValue?.map(TaskError.init) ?? []
         heldReason = json["held_reason"]?.stringValue
         costUSD = json["cost_usd"]?.doubleValue
