@@ -74,10 +74,23 @@ worker_types:
 
 # Kinds of tasks and which worker types may serve them. For each:
 #   route:        worker type names (default: every worker type above, in order)
-#   strategy:     cheapest | ordered (the route order is the preference) | fastest; default cheapest
-#   max_cost_usd: a worker type whose cost estimate for a task exceeds this is not eligible; default none
-# Other keys (prompt shape...) are kept for the task type. The four built-in types exist even
-# when left out here; a new type needs only a name (letters, digits, _ and -) and a route.
+#   strategy:     how to choose among the route's worker types; default cheapest
+#                   cheapest: the cheapest eligible worker type with a free slot; a pricier one only
+#                             when every cheaper one is busy, or after spill_after
+#                   ordered:  the route's order is the preference (spill_after applies too)
+#                   fastest:  by measured run time
+#   max_cost_usd: a worker type whose cost estimate for a task (its prompt size and max_tokens at the
+#                 type's prices) exceeds this is not eligible; a model without a known price never is.
+#                 A submit may lower it with its own max_cost_usd. When no worker type is eligible the
+#                 submit is refused (422) with the reasons. Default none
+#   spill_after:  how long a task waits for a preferred worker type before the next may take it; default 10s
+#   max_tokens:   output tokens the cost estimate assumes when a task gives no data.max_tokens; default 1024
+#   system:       a system message put before the task's messages
+#   prompt:       a template that becomes the user message, {field} filled from the task's data:
+#                 "Summarize in {words} words: {text}". With it, a new task type needs no code
+#                 (code_generation and the evolution types shape their own prompts).
+# The four built-in types exist even when left out here; a new type needs only a name (letters,
+# digits, _ and -) and a route. Other keys are kept for the plugins.
 task_types:
   agent_action:
     route: [deepseek, gemini, groq, claude]
@@ -93,9 +106,16 @@ task_types:
   echo:
     route: [echo]
 
-# Spending limits for the cost policy, in USD; default none.
+# Daily spending limits in USD. A leased task reserves its estimate and its result settles the
+# real cost, so tasks running together cannot pass a limit. When a budget is spent, tasks go to
+# zero-cost worker types of their route (local models); otherwise they wait as `held`, with the
+# reason in their status, until the budget allows (the next day, or a settled cost). Per client
+# limits are auth.client_keys[].daily_budget_usd. Default: no limits.
 # budgets:
-#   daily_usd: 10          # all clients together, per day
+#   daily_usd: 10            # all clients and worker types together
+#   worker_types:            # per worker type
+#     claude: 2
+#   utc_offset: "+00:00"     # where the day starts; default midnight UTC
 
 """#
 }
