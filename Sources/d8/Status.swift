@@ -7,7 +7,8 @@ struct Status: AsyncParsableCommand {
         abstract: "Show a task: its status, attempts, worker, errors and result.",
         discussion: """
             Exit status: 0, or 1 when the task failed (failed, dead or cancelled), 2 a usage \
-            error or an unknown task, 3 the orchestrator is unreachable, 4 --timeout ran out.
+            error or an unknown task, 3 the orchestrator is unreachable or failing (5xx), \
+            4 --timeout ran out.
             """
     )
 

@@ -13,7 +13,7 @@ struct Submit: AsyncParsableCommand {
             LLM task, the genome of an evolution task, else the result JSON; on a terminal, \
             stderr shows how the task stands meanwhile. Exit status: 0 done, 1 the task failed \
             (failed, dead or cancelled), 2 a usage error or a refusal, 3 the orchestrator is \
-            unreachable, 4 --timeout ran out.
+            unreachable or failing (5xx), 4 --timeout ran out.
             """
     )
 

@@ -28,11 +28,12 @@ struct CLISubmitTests {
         defer { orchestrator.stop() }
         let path = temporaryDirectory() + "/genomes.json"
         try #"{"genome1": {"a": 1}, "genome2": {"a": 2}}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        let arguments = ["submit", "evolution_crossover", "--file", path, "--priority", "9", "--idempotency-key", "gen-7", "--json", "--orchestrator", orchestrator.url]
+        let arguments = ["submit", "evolution_crossover", "--file", path, "--priority", "9", "--idempotency-key", "gen-7", "--max-cost", "0.5", "--json", "--orchestrator", orchestrator.url]
         let first = try JSONValue.parse(try await d8(arguments).stdout)
         #expect(first["data"] == ["genome1": ["a": 1], "genome2": ["a": 2]])
         #expect(first["priority"] == 9)
         #expect(first["idempotency_key"] == "gen-7")
+        #expect(first["max_cost_usd"] == 0.5)
         #expect(first["duplicate"] == false)
         let second = try JSONValue.parse(try await d8(arguments).stdout)
         #expect(second["task_id"] == first["task_id"])

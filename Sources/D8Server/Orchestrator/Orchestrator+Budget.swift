@@ -105,8 +105,8 @@ extension Orchestrator {
                     continue
                 }
                 live.plan = plan(live, in: state)
-                guard !live.plan.candidates.isEmpty else { continue }
-                if let reason = anyFits(live, in: state) {
+                // No eligible type (a price no longer known after a restart) reads like a spent budget.
+                if let reason = live.plan.candidates.isEmpty ? live.plan.refusal : anyFits(live, in: state) {
                     if live.record.heldReason != reason {
                         live.record.status = .held
                         live.record.heldReason = reason
