@@ -75,4 +75,27 @@ struct RoutingEndToEndTests {
         #expect(!types.contains("dear"), "\(types)")
         #expect(Set(types) == ["local", "cheap"], "\(types)")
     }
+
+    @Test func aSpentBudgetMovesWorkToTheFreeType() async throws {
+        let fakes = try Self.fakes()
+        defer { fakes.values.forEach { $0.stop() } }
+        // One cheap estimate (about $0.00012) fits in the budget; a second beside it does not.
+        let cluster = try Self.cluster(fakes: fakes, extra: """
+            task_types:
+              agent_action: { route: [cheap, local], strategy: ordered, spill_after: 1h }
+            budgets: { daily_usd: 0.0002 }
+            """)
+        defer { cluster.shutdown() }
+        try cluster.startWorker(type: "cheap", id: "cheap", arguments: ["--slots", "4"])
+        try cluster.startWorker(type: "local", id: "local", arguments: ["--slots", "4"])
+        #expect(await eventually { try cluster.workerList().count == 2 })
+
+        let ids = try Self.submitThree(cluster)
+        var types: [String] = []
+        for id in ids { types.append(try await cluster.waitFinished(id)["result"]?["worker_type"]?.stringValue ?? "?") }
+        #expect(types.filter { $0 == "cheap" }.count == 1, "\(types)")
+        #expect(types.filter { $0 == "local" }.count == 2, "the budget sends the rest to the free type: \(types)")
+        let cost = try cluster.api.call("GET", "/api/stats", timeout: .seconds(10)).get()["cost"]
+        #expect((cost?["spent_today_usd"]?.doubleValue ?? 1) <= 0.0002)
+    }
 }

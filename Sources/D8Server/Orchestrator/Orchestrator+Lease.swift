@@ -38,9 +38,11 @@ extension Orchestrator {
     /// Takes tasks for a worker now, as many as it asks for and has free slots, from the lanes
     /// its worker type may take from (see `TaskRouter.mayTake`) and within the budgets.
     func tryLease(_ entry: WorkerEntry, max: Int) -> (tasks: [JSONValue], reserved: Bool) {
-        enum Step { case taken(LiveTask, reserved: Bool), next, stop }
+        enum Step { case taken(LiveTask, reserved: Bool), next, stop, leftForFreeTypes(UInt64) }
         var leased: [JSONValue] = []
         var reservedAny = false
+        var leftForOthers: [UInt64] = []
+        defer { wakeWaiters(forTasks: leftForOthers, all: true) }
         loop: while leased.count < max, (try? workerTable.acquireSlot(entry.key)) == true {
             guard let item = popBest(for: entry.workerType) else {
                 try? workerTable.releaseSlot(entry.key)
@@ -60,8 +62,8 @@ extension Orchestrator {
                     estimate = cost
                 case let .refused(reason):
                     if live.plan.candidates.contains(where: \.isFree) {
-                        pushOrPark(item.id, in: &state) // left for the free worker types
-                        return .stop
+                        pushOrPark(item.id, in: &state)
+                        return .leftForFreeTypes(item.id)
                     }
                     hold(&live, reason: reason, in: &state)
                     return .next
@@ -94,6 +96,11 @@ extension Orchestrator {
                 try? workerTable.releaseSlot(entry.key) // cancelled or already taken: try the next one
             case .stop:
                 try? workerTable.releaseSlot(entry.key)
+                break loop
+            case let .leftForFreeTypes(seq):
+                // Over budget here, free elsewhere: wake the free worker types' long-polls.
+                try? workerTable.releaseSlot(entry.key)
+                leftForOthers.append(seq)
                 break loop
             }
         }

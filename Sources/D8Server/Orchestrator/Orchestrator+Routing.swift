@@ -123,12 +123,13 @@ struct RunTimes: Sendable {
 }
 
 extension Orchestrator {
-    /// Wakes workers for these tasks (just queued), by their lanes.
-    func wakeWaiters(forTasks seqs: [UInt64]) {
+    /// Wakes workers for these tasks (just queued), by their lanes: one per task, or `all`
+    /// of those who may take them (a task a worker type just turned down for its budget).
+    func wakeWaiters(forTasks seqs: [UInt64], all: Bool = false) {
         guard !seqs.isEmpty else { return }
         let lanes = state.withLock { state in seqs.compactMap { state.tasks[$0]?.lane } }
         var unique: [Lane] = []
         for lane in lanes where !unique.contains(where: { $0 === lane }) { unique.append(lane) }
-        wakeWaiters(for: unique, count: seqs.count)
+        wakeWaiters(for: unique, count: all ? .max : seqs.count)
     }
 }
