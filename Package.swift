@@ -85,6 +85,7 @@ let package = Package(
                 "D8Client",
                 "D8Core",
                 "D8Server",
+                "D8Store",
                 "D8Worker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
