@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup build plugins stage-plugins run test test-tsan bench clean
+.PHONY: setup build plugins stage-plugins run test test-tsan bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -47,9 +47,16 @@ test-tsan: setup
 
 # Release builds; each benchmark prints one JSON object. The worker benchmark loads Plugins/libd8_echo.so.
 bench: build
+	swift build -c release
 	swift run -c release d8-bench queue --json
 	swift run -c release d8-bench dispatch --json
 	swift run -c release d8-bench worker --json
+
+# The orchestrator's memory under steady load for SOAK_MINUTES (a release `d8 serve` process).
+SOAK_MINUTES ?= 10
+soak: setup
+	swift build -c release
+	swift run -c release d8-bench soak --minutes $(SOAK_MINUTES) --json
 
 clean:
 	rm -rf .build .build-tsan Plugins/*.so

@@ -95,7 +95,13 @@ let package = Package(
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
         .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8TestSupport"]),
-        .testTarget(name: "D8ServerTests", dependencies: ["D8Server", "D8Core", "D8TestSupport"]),
+        .testTarget(
+            name: "D8ServerTests",
+            dependencies: [
+                "D8Server", "D8Core", "D8TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Fake providers and process launchers shared by the test targets below.
         .target(name: "D8TestSupport", dependencies: ["D8Core"], path: "Tests/D8TestSupport"),
         .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit"]),

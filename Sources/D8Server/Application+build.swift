@@ -56,6 +56,7 @@ public func buildApplication(
     StatsController(orchestrator: orchestrator).addRoutes(to: router)
     TaskController(orchestrator: orchestrator).addRoutes(to: router)
     WorkerController(orchestrator: orchestrator).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
 
     let host = config.server.host
     return Application(

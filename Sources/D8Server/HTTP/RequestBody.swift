@@ -15,8 +15,11 @@ extension Request {
             if required { throw APIError(.badRequest, "the request needs a JSON object body") }
             return [:]
         }
+        // The media type exactly (application/jsonp is not JSON); parameters such as charset aside.
+        // Repeated headers arrive joined with commas, so two content types never match.
         let contentType = headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces)
+        guard mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, "send the body as JSON with 'Content-Type: application/json'" + (contentType.isEmpty ? "" : " (got '\(contentType)')"))
         }
         let value: JSONValue

@@ -30,6 +30,8 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     private var limiter: RateLimiter
     private var pending: [LeasedTask] = []
     private var busy = 0
+    /// Tasks inside `execute`, by lease: when each started, and whether it was reported as hung.
+    private var running: [String: (task: LeasedTask, started: ContinuousClock.Instant, warned: Bool)] = [:]
     private var drainDeadline: ContinuousClock.Instant?
     private var stopped = false
 
@@ -194,8 +196,15 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     private func slotLoop() {
         while let task = nextTask() {
             let started = ContinuousClock.now
+            let key = task.json["lease"]?.stringValue ?? task.json["task_id"]?.stringValue ?? "\(started)"
+            condition.lock()
+            running[key] = (task, started, false)
+            condition.unlock()
             let outcome = plugin.execute(task: task.json)
             let ended = ContinuousClock.now
+            condition.lock()
+            running[key] = nil
+            condition.unlock()
             let body = TaskResult.body(for: outcome)
             let accepted = report(task, body)
             let reported = ContinuousClock.now
@@ -260,6 +269,26 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             if case let .failure(error) = api.heartbeat(), error.status == 404 {
                 forget(epoch: current.epoch, because: error)
             }
+            warnAboutHungTasks()
+        }
+    }
+
+    /// A plugin that never returns from `execute` cannot be stopped (its thread is the
+    /// plugin's), but it must not go unnoticed: the orchestrator takes the task back when the
+    /// lease expires, heartbeats and the other slots go on, and the log says which slot is lost.
+    private func warnAboutHungTasks() {
+        condition.lock()
+        let now = ContinuousClock.now
+        var hung: [LeasedTask] = []
+        for (key, entry) in running where !entry.warned && now - entry.started > entry.task.taskTimeout {
+            running[key]?.warned = true
+            hung.append(entry.task)
+        }
+        condition.unlock()
+        for task in hung {
+            logger.error("the plugin's execute has run past the task timeout and still holds its slot; the orchestrator will hand the task to another worker", metadata: [
+                "task_id": "\(task.json["task_id"]?.stringValue ?? "")", "timeout_s": "\(task.taskTimeout.seconds)",
+            ])
         }
     }
 

@@ -1,0 +1,142 @@
+import ArgumentParser
+import D8Client
+import D8Core
+import Foundation
+
+/// The promise under fire: a real `d8 serve` (disk durability) and four `d8 worker` processes
+/// with the Echo plugin, steady submits, and SIGKILLs of the orchestrator and of workers at
+/// seeded random moments, each restarted. Afterwards, from the store's file: every task
+/// answered is completed exactly once, none is lost, duplicated or stuck.
+struct ChaosRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "chaos", abstract: "Kill the orchestrator and workers under load; check that no accepted task is lost or duplicated.")
+
+    @Option(help: "Tasks to submit.")
+    var tasks = 2_000
+
+    @Option(help: "Seconds over which the tasks are submitted (and the kills happen).")
+    var duration = 20.0
+
+    @Option(help: "SIGKILLs of the orchestrator (each restarted on the same port and data).")
+    var orchestratorKills = 2
+
+    @Option(help: "SIGKILLs of workers (each restarted; it registers again by itself).")
+    var workerKills = 4
+
+    @Option(help: "Seed of the kill schedule and the workers' delays.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Concurrent submitters.")
+    var submitters = 8
+
+    @Option(help: "Seconds to wait, after the load, for every task to finish.")
+    var drainTimeout = 60.0
+
+    @Option(help: "Folder holding libd8_echo.so (`make plugins` stages it).")
+    var pluginsDir = "./Plugins"
+
+    @Flag(help: "Print JSON (the only output format).")
+    var json = false
+
+    func run() throws {
+        let began = ContinuousClock.now
+        var random = SeededGenerator(seed: seed)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("d8-chaos-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let workerTypes = (0..<4).map { "echo\($0)" }
+        let configPath = folder + "/d8.yaml"
+        try Self.config(workerTypes: workerTypes, random: &random).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let pluginsDir = URL(fileURLWithPath: pluginsDir).standardizedFileURL.path
+
+        let processes = ChaosProcesses(folder: folder, configPath: configPath, pluginsDir: pluginsDir, workerTypes: workerTypes)
+        try processes.startOrchestrator()
+        for index in workerTypes.indices { try processes.startWorker(index) }
+        let port = processes.port
+        let load = ChaosLoad(tasks: tasks, duration: .seconds(duration), submitters: submitters, seed: seed) { "http://127.0.0.1:\(port)" }
+        let loaded = DispatchSemaphore(value: 0)
+        load.start(done: loaded)
+
+        // The kills, at seeded moments within the load.
+        let start = ContinuousClock.now
+        var kills = (0..<orchestratorKills).map { _ in (Double.random(in: 0.1...0.9, using: &random) * duration, -1) }
+            + (0..<workerKills).map { _ in (Double.random(in: 0.1...0.9, using: &random) * duration, Int.random(in: 0..<workerTypes.count, using: &random)) }
+        kills.sort { $0.0 < $1.0 }
+        for (at, target) in kills {
+            let due = start + .milliseconds(Int64(at * 1000))
+            if due > .now { Thread.sleep(forTimeInterval: (due - .now).seconds) }
+            let downFor = Double.random(in: 0.1...1.0, using: &random)
+            if target < 0 {
+                processes.killOrchestrator()
+                Thread.sleep(forTimeInterval: downFor)
+                try processes.startOrchestrator()
+            } else {
+                processes.killWorker(target)
+                Thread.sleep(forTimeInterval: downFor)
+                try processes.startWorker(target)
+            }
+        }
+        loaded.wait()
+
+        let drained = waitForDrain(url: processes.url, expected: load.tally.withLock { $0.idsByKey.count })
+        processes.stopAll()
+        let tally = load.tally.withLock { $0 }
+        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey)
+        if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
+        verdict.problems += tally.refusals.map { "submit refused: \($0)" }
+        if tally.idsByKey.count != tasks { verdict.problems.append("\(tasks - tally.idsByKey.count) submit(s) never answered") }
+
+        var report: [String: Any] = [
+            "benchmark": "chaos", "seed": seed, "submitted": tasks, "answered_201": tally.created,
+            "answered_repeat": tally.repeated, "submit_retries": tally.retries, "completed": verdict.completed,
+            "lost": verdict.lost, "duplicated": verdict.duplicated, "stuck": verdict.stuck, "failed": verdict.failed,
+            "retried_tasks": verdict.retried, "stored": verdict.storedTotal,
+            "orchestrator_kills": orchestratorKills, "worker_kills": workerKills,
+            "seconds": ((ContinuousClock.now - began).seconds * 10).rounded() / 10, "ok": verdict.ok,
+        ]
+        if !verdict.ok {
+            report["problems"] = Array(verdict.problems.prefix(20))
+            report["logs"] = folder
+        } else {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        if !verdict.ok { throw ExitCode(1) }
+    }
+
+    /// Short timers, so a killed worker's tasks come back within seconds. max_attempts is high
+    /// because every kill of a holder costs an attempt, and this run tests the kills, not retries.
+    static func config(workerTypes: [String], random: inout SeededGenerator) -> String {
+        let types = workerTypes.map { type in
+            "  \(type):\n    plugin: echo\n    slots: 4\n    delay_ms: \(Int.random(in: 0...50, using: &random))"
+        }
+        return """
+            queue:
+              heartbeat_interval: 500ms
+              worker_timeout: 2s
+              task_timeout: 10s
+              retry_backoff: 50ms
+              retry_backoff_max: 200ms
+              max_attempts: 10
+            worker_types:
+            \(types.joined(separator: "\n"))
+            task_types:
+              chaos: { route: [\(workerTypes.joined(separator: ", "))], strategy: ordered, spill_after: 200ms }
+
+            """
+    }
+
+    /// Waits until the store holds every answered task and none is pending, assigned or held.
+    func waitForDrain(url: String, expected: Int) -> Bool {
+        let endpoint = APIEndpoint(baseURL: url, token: nil)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(drainTimeout * 1000))
+        while ContinuousClock.now < deadline {
+            if case let .success(stats) = endpoint.call("GET", "/api/stats", timeout: .seconds(5)),
+               let counts = stats["tasks"], let total = counts["total"]?.intValue, total >= expected,
+               ["pending", "assigned", "held"].allSatisfy({ counts[$0]?.intValue == 0 }) {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        return false
+    }
+}
