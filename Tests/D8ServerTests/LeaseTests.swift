@@ -28,6 +28,24 @@ struct LeaseTests {
         #expect(done["errors"]?.arrayValue?.first?["error"]?.stringValue?.contains("lease expired") == true)
     }
 
+    @Test func aSlotStaysBusyPastItsExpiredLeaseUntilTheLateResult() async throws {
+        let server = try await LiveServer.start { $0.queue.taskTimeout = .milliseconds(300) }
+        defer { Task { await server.stop() } }
+        let client = server.client
+        try await client.register("hung", slots: 1)
+        let id = try #require(try await client.submit()["task_id"]?.stringValue)
+        let first = try #require(try await client.poll("hung")["task"])
+        #expect(try await eventually { try await client.status(id)["status"] == "pending" })
+
+        // The worker still runs the first attempt: its only slot is not free for the retry.
+        #expect(try await client.poll("hung")["task"] == .null)
+        let busy = try await client.get("/api/workers/list")["workers"]?.arrayValue?.first
+        #expect(busy?["busy_slots"] == 1)
+        // Its late result is refused, and that frees the slot.
+        #expect(try await client.report(first, worker: "hung").status == 409)
+        #expect(try await client.poll("hung")["task"]?["task_id"]?.stringValue == id)
+    }
+
     @Test func aSilentWorkerLosesItsTasksToAnother() async throws {
         let server = try await LiveServer.start { $0.queue.workerTimeout = .seconds(3) }
         defer { Task { await server.stop() } }

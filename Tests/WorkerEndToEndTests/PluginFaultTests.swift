@@ -66,10 +66,14 @@ struct PluginFaultTests {
         #expect(!errors.isEmpty)
         #expect(errors.allSatisfy { $0["worker_id"] == "stuck" && $0["error"]?.stringValue?.hasPrefix("lease expired") == true }, "\(status.jsonString)")
 
-        // Past worker_timeout, the hung worker is still alive and online: its heartbeats go on.
+        // Past worker_timeout, the hung worker is still alive and registered: its heartbeats go
+        // on. Both its slots hold hung calls, and the orchestrator counts them busy (not free),
+        // so routing does not wait on them.
         try await Task.sleep(for: .seconds(3))
         #expect(stuck.process.isRunning)
-        #expect(try cluster.workerList().first { $0["worker_id"] == "stuck" }?["status"] == "online")
+        let listed = try cluster.workerList().first { $0["worker_id"] == "stuck" }
+        #expect(listed?["status"] == "busy", "\(listed?.jsonString ?? "not listed")")
+        #expect(listed?["busy_slots"] == 2)
         #expect(stuck.log.contains("execute has run past the task timeout"), "\(stuck.log)")
     }
 

@@ -69,7 +69,7 @@ extension Orchestrator: Service {
         let expired = state.withLock { state -> [TaskRecord] in
             let late = state.leased.filter { (state.tasks[$0]?.record.leaseExpiresAt ?? .infinity) < now }
             return late.compactMap { seq in
-                requeueLeased(seq, reason: "lease expired: no result within the task timeout of \(seconds)s", countsAsAttempt: true, in: &state)
+                requeueLeased(seq, reason: "lease expired: no result within the task timeout of \(seconds)s", countsAsAttempt: true, workerStillRuns: true, in: &state)
             }
         }
         afterRequeue(expired)

@@ -24,6 +24,7 @@ extension Orchestrator {
             let r = live.record
             guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
                 if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
+                releaseOverdueSlot(seq, worker: workerID, in: &state)
                 // Refused, but what the provider charged was spent all the same.
                 spend(result["cost_usd"]?.doubleValue ?? 0, taskID: taskID, client: r.client, workerType: r.workerType ?? "", in: &state)
                 throw Self.staleLease(taskID, workerID: workerID, record: r)
@@ -70,6 +71,7 @@ extension Orchestrator {
             }
             if Self.isRepeat(of: stored, worker: workerID, lease: lease) { return .duplicate }
             state.withLock { state in
+                releaseOverdueSlot(stored.seq, worker: workerID, in: &state)
                 spend(result["cost_usd"]?.doubleValue ?? 0, taskID: taskID, client: stored.client, workerType: stored.workerType ?? "", in: &state)
             }
             throw Self.staleLease(taskID, workerID: workerID, record: stored)
@@ -116,10 +118,19 @@ extension Orchestrator {
 
     /// Takes a leased task back from its worker: pending again (or dead when its attempts are
     /// used up), with the reason kept among its errors. Returns the record to write.
-    func requeueLeased(_ seq: UInt64, reason: String, countsAsAttempt: Bool, in state: inout State) -> TaskRecord? {
+    /// `workerStillRuns`: the lease expired but its worker lives; the task leaves it, but the
+    /// slot stays busy (see `WorkerEntry.overdue`), so routing does not count on a stuck slot.
+    func requeueLeased(_ seq: UInt64, reason: String, countsAsAttempt: Bool, workerStillRuns: Bool = false, in state: inout State) -> TaskRecord? {
         guard var live = state.tasks[seq], live.record.status == .assigned else { return nil }
         let now = Self.epochNow()
-        if let worker = live.record.assignedTo { releaseHold(seq, worker: worker, in: &state) }
+        if let worker = live.record.assignedTo {
+            if workerStillRuns, state.workers[worker]?.held.remove(seq) != nil {
+                state.leased.remove(seq)
+                state.workers[worker]?.overdue.insert(seq)
+            } else {
+                releaseHold(seq, worker: worker, in: &state)
+            }
+        }
         live.record.appendError(reason, worker: live.record.assignedTo, at: now)
         if !countsAsAttempt { live.record.attempt -= 1 }
         if live.record.attempt >= live.record.maxAttempts {
@@ -131,6 +142,12 @@ extension Orchestrator {
         state.tasks[seq] = live
         store.enqueueWrite([live.record]) // under the lock: writes keep the order of changes
         return live.record
+    }
+
+    /// A late result (refused) ends the attempt that kept a slot busy past its lease.
+    func releaseOverdueSlot(_ seq: UInt64, worker: String, in state: inout State) {
+        guard state.workers[worker]?.overdue.remove(seq) != nil, let key = state.workers[worker]?.key else { return }
+        try? workerTable.releaseSlot(key)
     }
 
     /// Frees the worker's slot and forgets that it holds the task.

@@ -15,6 +15,9 @@ struct WorkerEntry: Sendable {
     let registeredAt: Double
     var lastSeen: Double
     var held: Set<UInt64> = []
+    /// Tasks whose lease expired while this worker still runs them (a hung provider call):
+    /// their slots stay busy until the late result arrives, or the worker leaves.
+    var overdue: Set<UInt64> = []
     var completed = 0
     var failed = 0
 }
