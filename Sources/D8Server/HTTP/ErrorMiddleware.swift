@@ -14,7 +14,13 @@ struct ErrorMiddleware: RouterMiddleware {
             throw error
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: throw APIError(.notFound, "no route for \(request.method) \(request.uri.path)")
+            case .notFound:
+                // A method this path takes but the router did not match ("/api/stats/"): a 404.
+                let allowed = RouteTable.api.methods(for: request.uri.path)
+                guard allowed.isEmpty || allowed.contains(request.method.rawValue) else {
+                    throw APIError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))")
+                }
+                throw APIError(.notFound, "no route for \(request.method) \(request.uri.path)")
             case .methodNotAllowed: throw APIError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path)")
             case .contentTooLarge: throw APIError(.bodyTooLarge, "the request body is too large")
             case .unsupportedMediaType: throw APIError(.unsupportedMediaType, "send the body as JSON with 'Content-Type: application/json'")
