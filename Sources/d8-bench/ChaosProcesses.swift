@@ -96,7 +96,7 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
 
     private func appending(to name: String) throws -> FileHandle {
         let path = folder + "/" + name
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw ChaosFailure("cannot write \(path)") }
         handle.seekToEndOfFile()
         return handle

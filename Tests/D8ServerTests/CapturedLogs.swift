@@ -26,9 +26,10 @@ enum CapturedLogs {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            let all = metadata.merging(extra ?? [:]) { _, new in new }
-            let text = "\(level) \(label): \(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            var text = "\(event.level) \(label): \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            if let error = event.error { text += " error=\(error)" }
             CapturedLogs.lines.withLock { $0.append(text) }
         }
     }
