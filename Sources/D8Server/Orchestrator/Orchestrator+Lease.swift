@@ -13,7 +13,7 @@ extension Orchestrator {
             if !leased.isEmpty || wait <= .zero || ContinuousClock.now >= deadline { return leased }
 
             // Register first, then look again: a submit that lands in between wakes us.
-            let waiter = Waiter(workerID: workerID, taskTypes: Set(entry.taskTypes), deadline: deadline)
+            let waiter = Waiter(workerID: workerID, deadline: deadline)
             let open = state.withLock { state in
                 if !state.shuttingDown { state.waiters.append(waiter) }
                 return !state.shuttingDown

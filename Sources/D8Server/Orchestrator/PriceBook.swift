@@ -6,7 +6,6 @@ import D8Core
 /// `prices` entry for the type's `default_model`. No entry: the price is unknown.
 struct PriceBook: Sendable {
     private var prices: [String: Price] = [:]
-    private var described: Set<String> = []
 
     init(config: D8Config) {
         for type in config.workerTypes {
@@ -25,7 +24,6 @@ struct PriceBook: Sendable {
     mutating func learn(_ workerType: String, description: JSONValue) {
         guard let model = description["default_model"]?.stringValue,
               let entry = description["models"]?.arrayValue?.first(where: { $0["id"]?.stringValue == model }) else { return }
-        described.insert(workerType)
         if let input = entry["input_usd_per_mtok"]?.doubleValue, let output = entry["output_usd_per_mtok"]?.doubleValue {
             prices[workerType] = Price(inputPerMTok: input, outputPerMTok: output)
         } else {

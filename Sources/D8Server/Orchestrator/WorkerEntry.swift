@@ -25,13 +25,11 @@ struct WorkerEntry: Sendable {
 /// A long-poll waiting for work; woken when a task it may serve arrives, or at its deadline.
 final class Waiter: Sendable {
     let workerID: String
-    let taskTypes: Set<String>
     let deadline: ContinuousClock.Instant
     let signal = WakeSignal()
 
-    init(workerID: String, taskTypes: Set<String>, deadline: ContinuousClock.Instant) {
+    init(workerID: String, deadline: ContinuousClock.Instant) {
         self.workerID = workerID
-        self.taskTypes = taskTypes
         self.deadline = deadline
     }
 
