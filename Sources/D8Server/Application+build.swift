@@ -44,9 +44,10 @@ public func buildApplication(
     do { store = try TaskStore(directory: config.server.dataDir, durability: config.server.durability, logger: logger) } catch {
         throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
     }
-    let orchestrator = try Orchestrator(config: config, store: store, logger: logger)
+    let routes = RouteReport(config: config)
+    let orchestrator = try Orchestrator(config: config, store: store, logger: logger, pluginDescriptions: routes.descriptions)
     // Zero-cost mode and missing keys: say which task types nothing can serve from here.
-    for (taskType, reasons) in RouteReport(config: config).unroutable {
+    for (taskType, reasons) in routes.unroutable {
         logger.warning("no worker type of this task type can run with this environment", metadata: ["task_type": "\(taskType)", "reasons": "\(reasons.joined(separator: "; "))"])
     }
 

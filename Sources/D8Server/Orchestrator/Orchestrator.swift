@@ -41,14 +41,18 @@ final class Orchestrator: Sendable {
         var shuttingDown = false
     }
 
-    init(config: D8Config, store: TaskStore, logger: Logger) throws {
+    /// `pluginDescriptions`: what the worker types' plugins here say of themselves (see
+    /// `RouteReport`), so that ceilings and budgets know prices before any worker registers.
+    init(config: D8Config, store: TaskStore, logger: Logger, pluginDescriptions: [String: JSONValue] = [:]) throws {
         self.config = config
         self.store = store
         self.logger = logger
         workerTable = try WorkerTable(capacity: 65_536, typeCount: max(1, config.workerTypes.count))
         state = Mutex(State(prices: PriceBook(config: config), budget: try Self.budgetBook(config: config, store: store)))
         nextSeq = Atomic(try store.maxSeq() + 1)
-        learnPricesFromPlugins() // before the recovered tasks are routed
+        state.withLock { state in // before the recovered tasks are routed
+            for (type, description) in pluginDescriptions { state.prices.learn(type, description: description) }
+        }
         try recover()
     }
 

@@ -24,35 +24,36 @@ public struct RouteReport: Sendable {
     }
 
     public let routes: [Route]
+    /// What each worker type's plugin here says of itself (created to be described only, so no
+    /// key is needed), by worker type: what the orchestrator's prices start from.
+    public let descriptions: [String: JSONValue]
 
     public init(config: D8Config) {
         let logger = Logger(label: "d8.routes") { _ in SwiftLogNoOpLogHandler() }
-        var entries: [String: Entry] = [:]
+        var book = PriceBook(config: config)
+        var descriptions: [String: JSONValue] = [:]
+        var problems: [String: String] = [:]
         for type in config.workerTypes {
-            var price: Price?
-            var problem: String?
+            // A plugin not here is fine: its workers may run elsewhere and bring its description.
+            guard let plugin = try? PluginLoader.find(named: type.plugin, in: config.plugins.dir) else { continue }
+            var settings = type.settings.mapValues(\.jsonValue)
+            settings["slots"] = JSONValue(type.slots)
             do throws(PluginError) {
-                let plugin = try PluginLoader.find(named: type.plugin, in: config.plugins.dir)
-                var settings = type.settings.mapValues(\.jsonValue)
-                settings["slots"] = JSONValue(type.slots)
-                do throws(PluginError) {
-                    _ = try plugin.makeInstance(config: .object(settings), logger: logger)
-                } catch {
-                    problem = error.reason
-                }
-                settings["d8_purpose"] = "describe"
-                var book = PriceBook(config: config)
-                if let description = try? plugin.makeInstance(config: .object(settings), logger: logger).describe() {
-                    book.learn(type.name, description: description)
-                }
-                price = book.price(type.name)
+                _ = try plugin.makeInstance(config: .object(settings), logger: logger)
             } catch {
-                price = PriceBook(config: config).price(type.name) // not here: its workers may run elsewhere
+                problems[type.name] = error.reason
             }
-            entries[type.name] = Entry(workerType: type.name, price: price, problem: problem)
+            settings["d8_purpose"] = "describe"
+            if let description = try? plugin.makeInstance(config: .object(settings), logger: logger).describe() {
+                descriptions[type.name] = description
+                book.learn(type.name, description: description)
+            }
         }
+        self.descriptions = descriptions
         routes = config.taskTypes.map { type in
-            Route(taskType: type.name, strategy: type.strategy, maxCostUSD: type.maxCostUSD, entries: type.route.compactMap { entries[$0] })
+            Route(taskType: type.name, strategy: type.strategy, maxCostUSD: type.maxCostUSD, entries: type.route.map { name in
+                Entry(workerType: name, price: book.price(name), problem: problems[name])
+            })
         }
     }
 
