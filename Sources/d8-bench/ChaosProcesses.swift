@@ -30,21 +30,10 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
     func startOrchestrator() throws {
         var lastError = ""
         for _ in 0..<50 {
-            let process = Process()
-            process.executableURL = d8
-            process.arguments = ["serve", "--port", "\(port)", "--data-dir", folder + "/data", "--config", configPath, "--log-level", "warning"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = try appending(to: "orchestrator.log")
-            try process.run()
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
-                line.append(chunk)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            if let got = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            let (process, got, text) = try launchServe(
+                d8, arguments: ["--port", "\(port)", "--data-dir", folder + "/data", "--config", configPath, "--log-level", "warning"],
+                standardError: try appending(to: "orchestrator.log"))
+            if let got {
                 port = got
                 orchestrator = process
                 return

@@ -115,22 +115,12 @@ struct SoakServer {
     let port: Int
 
     init(binary: String, dataDir: String) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "error"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        guard let port = String(decoding: line, as: UTF8.self).split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+        let (process, port, _) = try launchServe(URL(fileURLWithPath: binary), arguments: ["--port", "0", "--data-dir", dataDir, "--log-level", "error"])
+        guard let port else {
             process.terminate()
             throw ValidationError("d8 serve did not report its port")
         }
+        self.process = process
         self.port = port
     }
 
