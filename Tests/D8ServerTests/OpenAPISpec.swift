@@ -1,3 +1,4 @@
+import D8TestSupport
 import D8Core
 import Foundation
 import Yams
@@ -79,8 +80,7 @@ struct APISpec {
     /// The stable codes of d8's error object.
     let errorCodes: [String]
 
-    static let documentURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../docs/openapi.yaml").standardizedFileURL
+    static let documentURL = Repository.root.appendingPathComponent("docs/openapi.yaml")
 
     static let shared: APISpec = {
         let text = try! String(contentsOf: documentURL, encoding: .utf8)

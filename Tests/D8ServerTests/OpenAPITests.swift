@@ -1,3 +1,4 @@
+import D8TestSupport
 import D8Core
 import Foundation
 import Testing
@@ -36,7 +37,7 @@ struct OpenAPITests {
     }
 
     static func registeredRoutes() throws -> Set<String> {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/D8Server").standardizedFileURL
+        let sources = Repository.root.appendingPathComponent("Sources/D8Server")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
         let pattern = try Regex(#"router\.(get|post|put|delete|patch|head)\("([^"]+)""#)
         var routes = Set<String>()

@@ -2,12 +2,22 @@ import Foundation
 
 /// The `d8` executable built beside the running test bundle.
 public enum D8Binary {
-    public static var url: URL {
+    public static var url: URL { URL(fileURLWithPath: path ?? "d8") }
+
+    /// Walks up from the test binary to the first folder holding an executable `d8` file;
+    /// nil when there is none.
+    public static var path: String? {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("d8").path), dir.path != "/" {
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("d8").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+               FileManager.default.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
             dir = dir.deletingLastPathComponent()
         }
-        return dir.appendingPathComponent("d8")
+        return nil
     }
 }
 

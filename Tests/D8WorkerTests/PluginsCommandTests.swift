@@ -5,23 +5,8 @@ import Testing
 
 /// Runs the built `d8 plugins` executable, which sits beside the test bundle.
 @Suite struct PluginsCommandTests {
-    /// Walks up from the test binary until a folder holding the `d8` executable.
-    static func d8Executable() -> String? {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("d8").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }
-
     @Test func listsPluginsAndFailuresAsJSON() throws {
-        let d8 = try #require(Self.d8Executable(), "no d8 executable beside \(CommandLine.arguments[0])")
+        let d8 = try #require(D8Binary.path, "no d8 executable beside \(CommandLine.arguments[0])")
         let fixtures = try PluginFixtures()
         defer { fixtures.remove() }
         try fixtures.buildEcho()
@@ -44,7 +29,7 @@ import Testing
     }
 
     @Test func tableNamesFailures() throws {
-        let d8 = try #require(Self.d8Executable())
+        let d8 = try #require(D8Binary.path)
         let fixtures = try PluginFixtures()
         defer { fixtures.remove() }
         try fixtures.buildEcho()
@@ -59,7 +44,7 @@ import Testing
     /// The staged provider plugins list their models and prices with no API key set, and the
     /// config's price overrides show.
     @Test func providerPluginsListWithoutKeysAndWithConfiguredPrices() throws {
-        let d8 = try #require(Self.d8Executable())
+        let d8 = try #require(D8Binary.path)
         let fixtures = try PluginFixtures()
         defer { fixtures.remove() }
         let config = try fixtures.write("d8.yaml", text: """
@@ -86,7 +71,7 @@ import Testing
     }
 
     @Test func missingFolderExitsTwo() throws {
-        let d8 = try #require(Self.d8Executable())
+        let d8 = try #require(D8Binary.path)
         let result = try run(d8, ["plugins", "--dir", "/nonexistent/d8-plugins"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("/nonexistent/d8-plugins"))

@@ -7,9 +7,7 @@ import Logging
 /// The plugins as `make plugins` (or the copy step of the test instructions) stages them in the
 /// repository's Plugins/ folder. They are only ever dlopen()ed: each exports d8_plugin_entry.
 enum StagedPlugins {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Plugins")
+    static let directory = URL(fileURLWithPath: Repository.plugins)
 
     static func path(_ name: String) -> String { directory.appendingPathComponent("libd8_\(name).so").path }
 
