@@ -1,4 +1,4 @@
-/// Where a task is in its lifecycle (DESIGN §3).
+/// Where a task is in its lifecycle.
 public enum TaskStatus: String, Sendable, Codable, CaseIterable {
     case pending, assigned, completed, failed, cancelled, dead, held
 

@@ -86,7 +86,7 @@ struct PluginFaultTests {
         #expect(await eventually { try cluster.workerList().count == 1 })
 
         // D8_OK with a broken result is a plugin bug the ABI cannot retry into a success:
-        // the task fails at once (DESIGN §3: not retryable), with the reason kept.
+        // the task fails at once (not retryable), with the reason kept.
         let cases: [(data: JSONValue, says: String)] = [
             (["fault": true], "plugin returned invalid JSON: "),
             (["fault": true, "silent": true], "plugin returned invalid JSON: it reported success but emitted no result"),

@@ -1,6 +1,6 @@
 import D8Core
 
-/// The client's side of the protocol (DESIGN §2): submit, status (with its long-poll), cancel,
+/// The client's side of the protocol: submit, status (with its long-poll), cancel,
 /// and the read-only views. Each call blocks the calling thread; `D8Client` runs them off
 /// Swift's cooperative pool.
 public struct ClientAPI: Sendable {

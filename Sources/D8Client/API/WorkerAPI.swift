@@ -1,6 +1,6 @@
 import D8Core
 
-/// The worker's side of the protocol (DESIGN §2): register, long-poll, heartbeat, report,
+/// The worker's side of the protocol: register, long-poll, heartbeat, report,
 /// unregister. Each call blocks the calling thread; the worker runs them on its own threads.
 public struct WorkerAPI: Sendable {
     public let endpoint: APIEndpoint

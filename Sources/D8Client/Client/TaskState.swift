@@ -1,4 +1,4 @@
-/// Where a task is in its lifecycle (DESIGN §3). A struct over the wire string rather than an
+/// Where a task is in its lifecycle. A struct over the wire string rather than an
 /// enum, so a state a newer orchestrator adds reads as itself instead of failing.
 public struct TaskState: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String

@@ -1,4 +1,4 @@
-/// Everything d8 reads from `config.yaml` (DESIGN §5). `D8Config()` is what an empty file gives.
+/// Everything d8 reads from `config.yaml`. `D8Config()` is what an empty file gives.
 public struct D8Config: Sendable, Equatable {
     public var server = ServerConfig()
     public var auth = AuthConfig()

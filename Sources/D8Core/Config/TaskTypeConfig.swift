@@ -25,7 +25,7 @@ public struct TaskTypeConfig: Sendable, Equatable {
     }
 }
 
-/// How a task type chooses among the eligible worker types of its route (DESIGN §4).
+/// How a task type chooses among the eligible worker types of its route.
 public enum RoutingStrategy: String, Sendable, Equatable, CaseIterable {
     /// The cheapest eligible worker type with a free slot; pricier ones after the spill delay.
     case cheapest
@@ -37,7 +37,7 @@ public enum RoutingStrategy: String, Sendable, Equatable, CaseIterable {
     public static let defaultSpill: Duration = .seconds(10)
 }
 
-/// Spending limits in USD per day (DESIGN §4). Client limits are on the client keys.
+/// Spending limits in USD per day. Client limits are on the client keys.
 public struct BudgetsConfig: Sendable, Equatable {
     /// Every client and worker type together.
     public var dailyUSD: Double?

@@ -1,4 +1,4 @@
-/// Daily spending against the budgets (DESIGN §4), as a plain value: the limits, what was spent
+/// Daily spending against the budgets, as a plain value: the limits, what was spent
 /// today and what running tasks have reserved, per scope. A task's estimate is reserved when it
 /// is leased and settled with its real cost when its result arrives, so tasks running at the
 /// same time cannot together pass a limit.

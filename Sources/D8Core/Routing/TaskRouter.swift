@@ -1,4 +1,4 @@
-/// Routing decisions as plain values (DESIGN §4): which worker types may run a task and in
+/// Routing decisions as plain values: which worker types may run a task and in
 /// which order, and whether a given worker type may take it now. No clocks, no I/O: the
 /// orchestrator passes in prices, speeds, free slots and waiting times.
 public enum TaskRouter {

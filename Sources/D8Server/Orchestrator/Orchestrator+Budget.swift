@@ -1,7 +1,7 @@
 import D8Core
 import D8Store
 
-/// Budgets (DESIGN §4): a lease reserves its estimate, the result settles it with the real
+/// Budgets: a lease reserves its estimate, the result settles it with the real
 /// cost, and a task that no budget admits waits as `held` with the reason in its status.
 extension Orchestrator {
     enum BudgetVerdict {

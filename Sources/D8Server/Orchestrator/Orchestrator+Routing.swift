@@ -3,7 +3,7 @@ import D8Store
 import Foundation
 
 extension Orchestrator {
-    /// Where a task may run (DESIGN §4): its type's route and strategy, the lower of the type's
+    /// Where a task may run: its type's route and strategy, the lower of the type's
     /// and the submit's cost ceilings, and the estimate of its tokens at each worker type's price.
     func plan(_ live: LiveTask, in state: borrowing State) -> RoutePlan {
         guard let type = config.taskType(named: live.record.type) else { return RoutePlan.empty }

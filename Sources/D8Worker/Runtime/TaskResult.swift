@@ -1,6 +1,6 @@
 import D8Core
 
-/// A plugin's outcome as the result body the orchestrator takes (DESIGN §2, §3).
+/// A plugin's outcome as the result body the orchestrator takes.
 enum TaskResult {
     static func body(for outcome: PluginOutcome) -> JSONValue {
         switch outcome {
