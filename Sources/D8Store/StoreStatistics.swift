@@ -19,11 +19,14 @@ public struct TypeStatistics: Sendable, Equatable {
     public var queueWait: Percentiles?
     /// `completedAt - assignedAt` over the same sample.
     public var runTime: Percentiles?
+    /// The sample both come from, newest first.
+    public var samples: LatencySamples
 
-    public init(counts: [TaskStatus: Int] = [:], queueWait: Percentiles? = nil, runTime: Percentiles? = nil) {
+    public init(counts: [TaskStatus: Int] = [:], queueWait: Percentiles? = nil, runTime: Percentiles? = nil, samples: LatencySamples = .init()) {
         self.counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, counts[$0] ?? 0) })
         self.queueWait = queueWait
         self.runTime = runTime
+        self.samples = samples
     }
 
     /// completed / (completed + failed + dead); nil when none has ended that way.
@@ -70,4 +73,24 @@ public struct WorkerTypeStatistics: Sendable, Equatable {
         self.failed = failed
         self.costUSD = costUSD
     }
+}
+
+/// Queue waits and run times in seconds, newest first.
+public struct LatencySamples: Sendable, Equatable {
+    public var waits: [Double] = []
+    public var runs: [Double] = []
+
+    public init(waits: [Double] = [], runs: [Double] = []) {
+        self.waits = waits
+        self.runs = runs
+    }
+}
+
+/// Finished tasks deleted by `prune`, grouped by task type, status and worker type.
+public struct PrunedTasks: Sendable, Equatable {
+    public let type: String
+    public let status: TaskStatus
+    public let workerType: String?
+    public let count: Int
+    public let costUSD: Double
 }

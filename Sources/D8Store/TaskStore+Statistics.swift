@@ -20,7 +20,8 @@ extension TaskStore {
                 statistics.byType[type] = TypeStatistics(
                     counts: typeCounts,
                     queueWait: Percentiles(nearestRank: waits),
-                    runTime: Percentiles(nearestRank: runs))
+                    runTime: Percentiles(nearestRank: runs),
+                    samples: LatencySamples(waits: waits, runs: runs))
             }
             let byWorkerType = """
                 SELECT worker_type, SUM(status = ?1), SUM(status IN (?2, ?3)), TOTAL(cost_usd)

@@ -49,14 +49,25 @@ public final class TaskStore: Sendable {
     /// are written all or none: one refused record (a taken task id or idempotency key) fails
     /// the call without touching other callers' writes.
     public func write(_ records: [TaskRecord]) async throws(StoreError) {
-        _ = try await writer.perform(upsert(records))
+        try await write(records.map(TaskChange.insert))
+    }
+
+    /// Applies `changes` in one group commit and returns once they are durable (all or none).
+    public func write(_ changes: [TaskChange]) async throws(StoreError) {
+        _ = try await writer.perform(apply(changes))
     }
 
     /// `write` without waiting (used for leases): applied in call order relative to every other
     /// write; a failure is logged. `flush()` waits for it.
     public func enqueueWrite(_ records: [TaskRecord]) {
-        if !writer.performLater(upsert(records)) {
-            logger.error("task store write after close dropped", metadata: ["records": "\(records.count)"])
+        enqueue(records.map(TaskChange.insert))
+    }
+
+    /// Queues `changes` without waiting, in call order relative to every other write.
+    public func enqueue(_ changes: [TaskChange]) {
+        guard !changes.isEmpty else { return }
+        if !writer.performLater(apply(changes)) {
+            logger.error("task store write after close dropped", metadata: ["changes": "\(changes.count)"])
         }
     }
 
@@ -68,21 +79,38 @@ public final class TaskStore: Sendable {
     /// Deletes completed, failed, cancelled and dead tasks whose `completedAt` is before `cutoff`;
     /// returns how many.
     public func prune(finishedBefore cutoff: Double) async throws(StoreError) -> Int {
-        let sql = "DELETE FROM tasks WHERE completed_at < ?1 AND status IN (?2, ?3, ?4, ?5)"
-        let statuses = TaskStatus.finished.map { SQLiteValue.text($0.rawValue) }
-        return try await writer.perform { db throws(StoreError) in
-            try db.withStatement(sql) { statement throws(StoreError) in
-                try statement.bind([.real(cutoff)] + statuses)
+        try await pruneCounted(finishedBefore: cutoff).reduce(0) { $0 + $1.count }
+    }
+
+    /// `prune`, telling what it deleted by task type, status and worker type (for the counters
+    /// kept in memory).
+    public func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks] {
+        let condition = "completed_at < ?1 AND status IN (?2, ?3, ?4, ?5)"
+        let parameters = [SQLiteValue.real(cutoff)] + TaskStatus.finished.map { SQLiteValue.text($0.rawValue) }
+        let counted = "SELECT type, status, worker_type, COUNT(*), TOTAL(cost_usd) FROM tasks WHERE \(condition) GROUP BY 1, 2, 3"
+        let deleted = Mutex<[PrunedTasks]>([])
+        _ = try await writer.perform { db throws(StoreError) in
+            var rows: [PrunedTasks] = []
+            try db.withStatement(counted) { row throws(StoreError) in
+                try row.bind(parameters)
+                while try row.step() {
+                    guard let status = TaskStatus(rawValue: row.text(1)) else { continue }
+                    rows.append(PrunedTasks(type: row.text(0), status: status, workerType: row.optionalText(2), count: Int(row.integer(3)), costUSD: row.real(4)))
+                }
+            }
+            try db.withStatement("DELETE FROM tasks WHERE \(condition)") { statement throws(StoreError) in
+                try statement.bind(parameters)
                 _ = try statement.step()
             }
-            let deleted = db.changes
             // The spending ledger is kept as long as the tasks.
             try db.withStatement("DELETE FROM spend WHERE at < ?1") { statement throws(StoreError) in
                 try statement.bind([.real(cutoff)])
                 _ = try statement.step()
             }
-            return deleted
+            deleted.withLock { $0 = rows }
+            return rows.count
         }
+        return deleted.withLock { $0 }
     }
 
     /// Transactions committed so far (a measure of group commit: far fewer than writes).
@@ -96,15 +124,16 @@ public final class TaskStore: Sendable {
         logger.info("task store closed", metadata: ["path": "\(path)"])
     }
 
-    private func upsert(_ records: [TaskRecord]) -> GroupCommitWriter.Operation {
+    private func apply(_ changes: [TaskChange]) -> GroupCommitWriter.Operation {
         { db throws(StoreError) in
-            for record in records {
-                try db.withStatement(TaskRecord.upsert) { statement throws(StoreError) in
-                    try statement.bind(record.bindings(path: db.path))
+            for change in changes {
+                let (sql, values) = try change.statement(path: db.path)
+                try db.withStatement(sql) { statement throws(StoreError) in
+                    try statement.bind(values)
                     _ = try statement.step()
                 }
             }
-            return records.count
+            return changes.count
         }
     }
 

@@ -21,6 +21,6 @@ struct StatsController {
     }
 
     @Sendable func stats(_ request: Request, context: D8RequestContext) async throws -> Response {
-        .json(try orchestrator.statistics())
+        .json(orchestrator.statistics())
     }
 }

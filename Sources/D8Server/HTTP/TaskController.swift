@@ -21,7 +21,7 @@ struct TaskController {
     @Sendable func submit(_ request: Request, context: D8RequestContext) async throws -> Response {
         let submission = try Self.submission(from: try await request.jsonObject(maxBytes: maxBody))
         let (record, created) = try await orchestrator.submit([submission], client: context.clientName)[0]
-        var body = record.statusJSON.objectValue ?? [:]
+        var body = TaskView(record).json.objectValue ?? [:]
         // D8 answered "submitted"; a repeated idempotency key returns the first task as it is now.
         body["status"] = created ? "submitted" : .string(record.status.rawValue)
         body["duplicate"] = .bool(!created)
@@ -51,23 +51,23 @@ struct TaskController {
     /// soon as the task is finished (or when the wait, capped by `max_long_poll`, runs out).
     @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.parameters.require("task_id")
-        guard let text = request.uri.queryParameters["wait"] else { return .json(try orchestrator.task(id).statusJSON) }
+        guard let text = request.uri.queryParameters["wait"] else { return .json(try await orchestrator.task(id).json) }
         let cap = orchestrator.config.queue.maxLongPoll.seconds
         guard let wait = Double(text), wait.isFinite, wait >= 0 else {
             throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(cap))")
         }
         let orchestrator = self.orchestrator
-        let record = try await withGracefulShutdownHandler {
+        let view = try await withGracefulShutdownHandler {
             try await orchestrator.waitUntilFinished(id, wait: Duration.milliseconds(Int64(min(wait, cap) * 1000)))
         } onGracefulShutdown: {
             orchestrator.beginShutdown()
         }
-        return .json(record.statusJSON)
+        return .json(view.json)
     }
 
     @Sendable func cancel(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.parameters.require("task_id")
-        return .json(try await orchestrator.cancel(taskID: id).statusJSON)
+        return .json(try await orchestrator.cancel(taskID: id).json)
     }
 
     @Sendable func queue(_ request: Request, context: D8RequestContext) async throws -> Response {
@@ -101,23 +101,5 @@ struct TaskController {
             priority: try body.priority(), idempotencyKey: try body.optionalString("idempotency_key"),
             maxCostUSD: try body.optionalUSD("max_cost_usd")
         )
-    }
-}
-
-extension TaskRecord {
-    /// The task as `GET /api/tasks/status/{id}` shows it, in D8's field names.
-    var statusJSON: JSONValue {
-        [
-            "task_id": .string(taskID), "type": .string(type), "status": .string(status.rawValue),
-            "priority": JSONValue(priority), "data": (try? JSONValue.parse(data)) ?? .null,
-            "assigned_to": JSONValue(assignedTo), "worker_type": JSONValue(workerType),
-            "attempt": JSONValue(attempt), "max_attempts": JSONValue(maxAttempts),
-            "created_at": .number(createdAt), "assigned_at": JSONValue(assignedAt),
-            "completed_at": JSONValue(completedAt), "retry_at": JSONValue(notBefore),
-            "result": result.flatMap { try? JSONValue.parse($0) } ?? .null,
-            "errors": (try? JSONValue.parse(errors)) ?? [],
-            "idempotency_key": JSONValue(idempotencyKey), "cost_usd": JSONValue(costUSD),
-            "max_cost_usd": JSONValue(maxCostUSD), "held_reason": JSONValue(heldReason),
-        ]
     }
 }

@@ -57,8 +57,8 @@ struct WorkerController {
         } onGracefulShutdown: {
             orchestrator.beginShutdown()
         }
-        var body: [String: JSONValue] = ["task": leased.first ?? .null]
-        if query["max"] != nil { body["tasks"] = .array(leased) }
+        var body: [String: JSONValue] = ["task": leased.first?.json ?? .null]
+        if query["max"] != nil { body["tasks"] = .array(leased.map(\.json)) }
         return .json(.object(body))
     }
 
@@ -75,12 +75,12 @@ struct WorkerController {
     }
 
     @Sendable func list(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let workers: [JSONValue] = orchestrator.workerList().map { entry, row in
+        let workers: [JSONValue] = orchestrator.workerList().map { entry in
             [
                 "worker_id": .string(entry.id), "worker_type": .string(entry.workerType),
-                "status": .string(row?.state.rawValue ?? "dead"), "last_heartbeat": .number(entry.lastSeen),
+                "status": .string(entry.status), "last_heartbeat": .number(entry.lastSeen),
                 "registered_at": .number(entry.registeredAt), "slots": JSONValue(entry.slots),
-                "busy_slots": JSONValue(row?.busySlots ?? 0), "tasks_completed": JSONValue(entry.completed),
+                "busy_slots": JSONValue(entry.busySlots), "tasks_completed": JSONValue(entry.completed),
                 "tasks_failed": JSONValue(entry.failed), "capabilities": entry.capabilities,
             ]
         }

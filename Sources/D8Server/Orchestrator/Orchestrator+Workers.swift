@@ -2,98 +2,96 @@ import D8Core
 import D8Store
 import Foundation
 
+/// The worker's side: register, heartbeat, long-poll for tasks, results, unregister.
 extension Orchestrator {
-    /// Registers a worker, or starts it afresh when it registers again: whatever it held before
-    /// goes back to the queue, since a restarted worker holds nothing.
-    func register(workerID: String, workerType: String, capabilities: JSONValue) async throws(APIError) -> WorkerEntry {
-        guard let typeIndex = config.workerTypeIndex(named: workerType) else {
-            let known = config.workerTypes.map(\.name).joined(separator: ", ")
-            throw APIError(.unknownWorkerType, "unknown worker type '\(workerType)' (configured: \(known))")
+    func register(workerID: String, workerType: String, capabilities: JSONValue) async throws(APIError) -> WorkerState {
+        let (worker, effects) = try event { scheduler throws(APIError) in
+            try scheduler.register(workerID: workerID, workerType: workerType, capabilities: capabilities, now: Self.epochNow())
         }
-        let slots: Int
-        switch capabilities["slots"] {
-        case nil, .null?: slots = min(config.workerTypes[typeIndex].slots, 4096)
-        case let value?:
-            guard let n = value.intValue, (1...4096).contains(n) else {
-                throw APIError(.invalidField, "capabilities.slots must be an integer from 1 to 4096")
-            }
-            slots = n
-        }
-        let taskTypes = config.taskTypes.filter { $0.route.contains(workerType) }.map(\.name)
-        let now = Self.epochNow()
-        let (entry, orphans) = try state.withLock { state throws(APIError) -> (WorkerEntry, [TaskRecord]) in
-            // Each registration gets a new key, so the long-polls and reaper verdicts of a
-            // worker's previous life cannot act on this one.
-            let key = state.nextWorkerKey
-            do {
-                try workerTable.register(key, type: typeIndex, slots: slots, now: ticks())
-            } catch {
-                throw APIError(.shuttingDown, "cannot register worker: \(error)")
-            }
-            state.nextWorkerKey += 1
-            var orphans: [TaskRecord] = []
-            if let previous = state.workers[workerID] {
-                orphans = previous.held.compactMap { seq in
-                    requeueLeased(seq, reason: "worker \(workerID) registered again while holding this task", countsAsAttempt: true, in: &state)
-                }
-                dropWorker(previous, in: &state)
-            }
-            let entry = WorkerEntry(
-                id: workerID, key: key, workerType: workerType, typeIndex: typeIndex, slots: slots,
-                taskTypes: taskTypes, capabilities: capabilities, registeredAt: now, lastSeen: now
-            )
-            state.workers[workerID] = entry
-            state.workerIDByKey[key] = workerID
-            // The worker's plugin knows its prices (with the config's overrides applied).
-            state.prices.learn(workerType, description: capabilities)
-            return (entry, orphans)
-        }
-        afterRequeue(orphans)
-        logger.info("worker registered", metadata: ["worker_id": "\(workerID)", "worker_type": "\(workerType)", "slots": "\(slots)"])
-        return entry
+        try await settle(effects)
+        logger.info("worker registered", metadata: ["worker_id": "\(workerID)", "worker_type": "\(workerType)", "slots": "\(worker.slots)"])
+        return worker
     }
 
-    /// Any request from a worker counts as a heartbeat. Unknown or reaped workers get a 404
-    /// that tells them to register again.
-    @discardableResult
-    func touch(workerID: String) throws(APIError) -> WorkerEntry {
-        let now = Self.epochNow()
-        let entry = state.withLock { state -> WorkerEntry? in
-            state.workers[workerID]?.lastSeen = now
-            return state.workers[workerID]
-        }
-        guard let entry else { throw Self.unknownWorker(workerID) }
-        do { try workerTable.heartbeat(entry.key, now: ticks()) } catch { throw Self.unknownWorker(workerID) }
-        return entry
-    }
-
-    static func unknownWorker(_ id: String) -> APIError {
-        APIError(.unknownWorker, "worker '\(id)' is not registered (or missed its heartbeats); register again with POST /api/workers/register")
+    func touch(workerID: String) throws(APIError) {
+        _ = try event { scheduler throws(APIError) in (try scheduler.heartbeat(workerID: workerID, now: Self.epochNow()), SchedulerEffects()) }
     }
 
     /// A worker leaves: its leased tasks go back to the queue at once, without using up an attempt.
     func unregister(workerID: String) async throws(APIError) {
-        let orphans = try state.withLock { state throws(APIError) -> [TaskRecord] in
-            guard let entry = state.workers[workerID] else { throw Self.unknownWorker(workerID) }
-            let orphans = entry.held.compactMap { seq in
-                requeueLeased(seq, reason: "worker \(workerID) unregistered", countsAsAttempt: false, in: &state)
-            }
-            dropWorker(entry, in: &state)
-            return orphans
+        let (requeued, effects) = try event { scheduler throws(APIError) in
+            try scheduler.unregister(workerID: workerID, now: Self.epochNow())
         }
-        afterRequeue(orphans)
-        logger.info("worker unregistered", metadata: ["worker_id": "\(workerID)", "requeued": "\(orphans.count)"])
+        try await settle(effects)
+        logger.info("worker unregistered", metadata: ["worker_id": "\(workerID)", "requeued": "\(requeued)"])
     }
 
-    func dropWorker(_ entry: WorkerEntry, in state: inout State) {
-        state.workers[entry.id] = nil
-        state.workerIDByKey[entry.key] = nil
-        try? workerTable.remove(entry.key)
-        for waiter in state.waiters where waiter.workerID == entry.id { waiter.fire() }
+    /// Leases up to `max` tasks to a worker, waiting up to `wait` for the first one (long-poll).
+    /// Returns as soon as a task it may serve is queued, at the deadline, or at shutdown. When a
+    /// lease reserved budget, it answers only once that reservation is on disk: a worker starts
+    /// spending as soon as it has the task, so a crash must not forget it.
+    func lease(workerID: String, max: Int, wait: Duration) async throws(APIError) -> [LeasedTask] {
+        let deadline = Self.epochNow() + wait.seconds
+        var generation: UInt64?
+        while true {
+            let signal = WakeSignal()
+            let (answer, effects) = try event { scheduler throws(APIError) in
+                let answer = try scheduler.lease(workerID: workerID, max: max, now: Self.epochNow(), deadline: deadline, generation: generation)
+                return (answer, answer.effects)
+            }
+            generation = answer.generation
+            if let waiter = answer.waiter {
+                // Registered under the lock the wake-up is decided under: none can be missed.
+                let registered = core.withLock { core in
+                    guard core.scheduler.waiters.contains(where: { $0.id == waiter }) else { return false }
+                    core.sleepers[waiter] = signal
+                    return true
+                }
+                try await settle(effects)
+                if registered { await signal.sleep() }
+                if core.withLock({ $0.scheduler.shuttingDown }) { return [] }
+                continue
+            }
+            try await settle(effects)
+            return answer.tasks.map { LeasedTask($0, config: config) }
+        }
     }
 
-    func workerList() -> [(WorkerEntry, WorkerRow?)] {
-        state.withLock { state in state.workers.values.sorted { $0.registeredAt < $1.registeredAt } }
-            .map { ($0, workerTable.worker($0.key)) }
+    enum ReportOutcome: String {
+        case received
+        /// The same result again (same worker, same lease): answered, not counted twice.
+        case duplicate
+    }
+
+    /// Takes a worker's result. Only the worker holding the task's current lease may report it.
+    func report(taskID: String, workerID: String, lease: String?, result: JSONValue) async throws(APIError) -> ReportOutcome {
+        let (outcome, effects) = try event { scheduler throws(APIError) in
+            let outcome = try scheduler.report(taskID: taskID, workerID: workerID, lease: lease, result: result, now: Self.epochNow())
+            switch outcome {
+            case let .received(effects), let .stale(_, effects): return (outcome, effects)
+            case .duplicate, .notLive: return (outcome, SchedulerEffects())
+            }
+        }
+        switch outcome {
+        case .received:
+            try await flush() // a worker's result is durable before it is acknowledged
+            try await settle(effects)
+            return .received
+        case .duplicate:
+            return .duplicate
+        case let .stale(record, _):
+            throw Scheduler.staleLease(taskID, workerID: workerID, record: record)
+        case .notLive:
+            guard let stored = try await read({ try $0.record(taskID: taskID) }) else {
+                throw APIError(.notFound, "no task with id '\(taskID)'")
+            }
+            if Scheduler.isRepeat(of: stored, worker: workerID, lease: lease) { return .duplicate }
+            _ = try event { scheduler in
+                var effects = SchedulerEffects()
+                scheduler.lateResult(for: stored, workerID: workerID, cost: result["cost_usd"]?.doubleValue ?? 0, now: Self.epochNow(), effects: &effects)
+                return ((), effects)
+            }
+            throw Scheduler.staleLease(taskID, workerID: workerID, record: stored)
+        }
     }
 }

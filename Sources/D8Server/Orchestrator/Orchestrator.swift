@@ -2,134 +2,106 @@ import D8Core
 import D8Store
 import Foundation
 import Logging
+import NIOPosix
 import Synchronization
 
-/// The heart of d8: tasks, workers, leases and the long-polls waiting for work.
-///
-/// Ordering lives in the lock-free CCore queues (one per lane: a task type and the worker types
-/// its tasks may go to, see `Lane`) and slot accounting in the
-/// CCore worker table, both touched without a lock. The rest of the live state — the unfinished
-/// tasks, the workers' details, the waiting long-polls — sits behind one mutex, held only for
-/// dictionary updates, never across an await. Every change of a task goes to the durable store.
+/// The orchestrator: the `Scheduler` (every rule, as a value) behind one lock, and the I/O its
+/// decisions call for. Each event runs the scheduler under the lock and queues the store writes
+/// it returns there too, so the store sees changes in the order they happened; wake-ups, waits
+/// for durability and answers happen outside the lock.
 final class Orchestrator: Sendable {
     let config: D8Config
-    let store: TaskStore
+    let store: any TaskStorage
     let logger: Logger
-    let workerTable: WorkerTable
-    let state: Mutex<State>
-    private let nextSeq: Atomic<UInt64>
-    private let started = ContinuousClock.now
+    let core: Mutex<Core>
 
-    struct State {
-        var tasks: [UInt64: LiveTask] = [:]       // pending, assigned and delayed tasks
-        var leased: Set<UInt64> = []               // assigned: watched for lease expiry
-        var parked: Set<UInt64> = []               // pending but out of the queue: a retry delay or a full queue
-        var seqByTaskID: [String: UInt64] = [:]
-        var seqByIdempotencyKey: [String: UInt64] = [:]
-        var workers: [String: WorkerEntry] = [:]
-        var workerIDByKey: [UInt64: String] = [:]
-        var waiters: [Waiter] = []
-        var watches: [TaskWatch] = []             // clients waiting for a task to finish
-        var lanes: [Lane.Key: Lane] = [:]
-        var lanesByWorkerType: [String: [Lane]] = [:]
-        var held: Set<UInt64> = []                 // waiting for budget or for an eligible worker type
-        var reserving: Set<UInt64> = []            // tasks holding budget reservations
-        var prices: PriceBook
-        var budget: BudgetBook
-        var runTimes: [String: RunTimes] = [:]     // by worker type, for `fastest`
-        var nextWorkerKey: UInt64 = 1
-        var shuttingDown = false
+    /// The scheduler and the sleeping requests its decisions wake.
+    struct Core {
+        var scheduler: Scheduler
+        /// Long-polls waiting for work, by the scheduler's waiter id.
+        var sleepers: [Scheduler.WaiterID: WakeSignal] = [:]
+        /// Clients waiting for a task to finish (`GET /api/tasks/status/{id}?wait=`).
+        var watches: [String: [TaskWatch]] = [:]
     }
 
-    /// `pluginDescriptions`: what the worker types' plugins here say of themselves (see
-    /// `RouteReport`), so that ceilings and budgets know prices before any worker registers.
-    init(config: D8Config, store: TaskStore, logger: Logger, pluginDescriptions: [String: JSONValue] = [:]) throws {
+    /// `pluginDescriptions`: what the worker types' plugins here say of themselves, so that
+    /// ceilings and budgets know prices before any worker registers.
+    init(config: D8Config, store: any TaskStorage, logger: Logger, pluginDescriptions: [String: JSONValue] = [:]) throws {
         self.config = config
         self.store = store
         self.logger = logger
-        workerTable = try WorkerTable(capacity: 65_536, typeCount: max(1, config.workerTypes.count))
-        state = Mutex(State(prices: PriceBook(config: config), budget: try Self.budgetBook(config: config, store: store)))
-        nextSeq = Atomic(try store.maxSeq() + 1)
-        state.withLock { state in // before the recovered tasks are routed
-            for (type, description) in pluginDescriptions { state.prices.learn(type, description: description) }
-        }
-        try recover()
-    }
-
-    /// Rebuilds the queues from the store. Tasks leased when the last process died go back to
-    /// the queue: their worker may still finish, but its result no longer holds a lease.
-    private func recover() throws {
         let now = Self.epochNow()
-        var requeued: [TaskRecord] = []
-        var pending = 0
-        for var record in try store.unfinished() {
-            if record.status == .assigned {
-                record.appendError("the orchestrator restarted while this attempt was leased", worker: record.assignedTo, at: now)
-                if record.attempt >= record.maxAttempts {
-                    record.finish(.dead, at: now)
-                    requeued.append(record)
-                    continue
-                }
-                record.returnToQueue()
-                requeued.append(record)
+        var scheduler = Scheduler(
+            config: config, budget: try Self.budgetBook(config: config, store: store, now: now),
+            tally: TaskTally(seed: try store.statistics(sampleLimit: TaskTally.samplesKept)),
+            nextSeq: try store.maxSeq() + 1,
+            leasePrefix: String(UUID().uuidString.lowercased().prefix(13)), seed: UInt64.random(in: 1...UInt64.max))
+        // Before the recovered tasks are routed.
+        for (type, description) in pluginDescriptions { scheduler.prices.learn(type, description: description) }
+        let (pending, effects) = scheduler.recover(try store.unfinished(), now: now) { (try? JSONValue.parse($0)) ?? [:] }
+        store.enqueue(effects.writes)
+        core = Mutex(Core(scheduler: scheduler))
+        if pending > 0 || !effects.writes.isEmpty {
+            logger.info("recovered tasks from the store", metadata: ["pending": "\(pending)", "requeued": "\(effects.writes.count)"])
+        }
+    }
+
+    /// Runs one event: the scheduler decides, its writes are queued in order, and the long-polls
+    /// it names are woken. The caller carries out the rest (`settle`).
+    func event<T>(_ body: (inout Scheduler) throws(APIError) -> (T, SchedulerEffects)) throws(APIError) -> (T, SchedulerEffects) {
+        let (value, effects, woken) = try core.withLock { core throws(APIError) in
+            let (value, effects) = try body(&core.scheduler)
+            store.enqueue(effects.writes)
+            store.enqueueSpend(effects.spends)
+            let woken = effects.wake.compactMap { core.sleepers.removeValue(forKey: $0) }
+            return (value, effects, woken)
+        }
+        for signal in woken { signal.fire() }
+        return (value, effects)
+    }
+
+    /// The rest of an event's effects: when the scheduler asked, waits until its writes are
+    /// durable; then answers the clients waiting for tasks that finished, from memory, and lets
+    /// the scheduler forget them (the store answers for them from now on).
+    func settle(_ effects: SchedulerEffects) async throws(APIError) {
+        if effects.mustFlush || !effects.finished.isEmpty { try await flush() }
+        guard !effects.finished.isEmpty else { return }
+        let watches = core.withLock { core in
+            var fired: [(TaskWatch, TaskRecord)] = []
+            for record in effects.finished {
+                core.scheduler.forget(record.seq)
+                for watch in core.watches.removeValue(forKey: record.taskID) ?? [] { fired.append((watch, record)) }
             }
-            guard record.status == .pending || record.status == .held else { continue }
-            state.withLock { state in
-                var live = LiveTask(record: record)
-                live.plan = plan(live, in: state)
-                if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
-                    live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
-                    state.budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
-                    state.reserving.insert(record.seq)
-                }
-                state.tasks[record.seq] = live
-                state.seqByTaskID[record.taskID] = record.seq
-                if let key = record.idempotencyKey { state.seqByIdempotencyKey[key] = record.seq }
-                if record.status == .held || live.plan.candidates.isEmpty {
-                    state.held.insert(record.seq) // looked at again by the maintenance loop
-                } else if record.notBefore != nil {
-                    state.parked.insert(record.seq)
-                } else {
-                    pushOrPark(record.seq, in: &state)
-                }
-            }
-            pending += 1
+            return fired
         }
-        store.enqueueWrite(requeued)
-        if pending > 0 || !requeued.isEmpty {
-            logger.info("recovered tasks from the store", metadata: ["pending": "\(pending)", "requeued": "\(requeued.count)"])
+        for (watch, record) in watches { watch.finish(record) }
+    }
+
+    /// Waits until every write queued so far is committed.
+    func flush() async throws(APIError) {
+        do { try await store.flush() } catch {
+            logger.error("store write failed", metadata: ["error": "\(error)"])
+            throw APIError(.shuttingDown, "the task store refused the write: \(error)")
         }
     }
 
-    /// Puts a pending task in its lane's queue. A full queue parks it (it stays pending and the
-    /// maintenance loop retries), so a task already accepted is never dropped.
-    func pushOrPark(_ record: TaskRecord) {
-        state.withLock { state in pushOrPark(record.seq, in: &state) }
-    }
-
-    /// The same, for callers that hold the lock.
-    func pushOrPark(_ seq: UInt64, in state: inout State) {
-        guard let live = state.tasks[seq] else { return }
-        do {
-            let lane = try lane(for: live, in: &state)
-            try lane.queue.push(seq, priority: live.record.priority, now: ticks())
-            state.tasks[seq]?.lane = lane
-        } catch {
-            logger.warning("queue full; task parked until there is room", metadata: ["task_id": "\(live.record.taskID)"])
-            state.parked.insert(seq)
+    /// A blocking store read, off the cooperative pool (on NIO's shared thread pool), so a slow
+    /// read never stalls the requests that share the pool's threads.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any TaskStorage) throws -> T) async throws(APIError) -> T {
+        let store = self.store
+        do { return try await NIOThreadPool.singleton.runIfActive { try body(store) } } catch {
+            throw APIError(.shuttingDown, "the task store cannot be read: \(error)")
         }
     }
 
-    func allocateSeq() -> UInt64 { nextSeq.add(1, ordering: .relaxed).oldValue }
-
-    /// Milliseconds since start: the CCore clock for aging and heartbeats.
-    func ticks() -> UInt64 {
-        UInt64((ContinuousClock.now - started).milliseconds)
+    static func budgetBook(config: D8Config, store: any TaskStorage, now: Double) throws -> BudgetBook {
+        let clientLimits = Dictionary(config.auth.clientKeys.compactMap { key in key.dailyBudgetUSD.map { (key.name, $0) } }) { a, _ in a }
+        var book = BudgetBook(config: config.budgets, clientLimits: clientLimits, now: now)
+        let dayStart = Double(book.day) * 86_400 - Double(config.budgets.utcOffsetMinutes) * 60
+        for entry in try store.spend(since: dayStart) { book.spend(entry.usd, client: entry.client, workerType: entry.workerType) }
+        return book
     }
 
     /// Unix epoch seconds, as D8 reported times.
     static func epochNow() -> Double { Date().timeIntervalSince1970 }
-
-    var workerTimeoutMillis: UInt64 { UInt64(config.queue.workerTimeout.milliseconds) }
-    var taskTimeoutSeconds: Double { config.queue.taskTimeout.seconds }
 }

@@ -1,23 +1,11 @@
 import D8Core
 
-/// One queue of tasks that share a task type and the same eligible worker types in the same
+/// A lane holds the tasks that share a task type and the same eligible worker types in the same
 /// preference order. Tasks whose plans differ (a per-submit ceiling, a prompt too large for a
 /// pricey type) wait in different lanes, so a head that one worker type may not take never
 /// blocks the tasks behind it.
-final class Lane: Sendable {
-    let taskType: String
-    let eligible: [String]
-    let spillAfter: Duration
-    let queue: TaskQueue
-
-    init(taskType: String, eligible: [String], spillAfter: Duration, queue: TaskQueue) {
-        self.taskType = taskType
-        self.eligible = eligible
-        self.spillAfter = spillAfter
-        self.queue = queue
-    }
-
-    struct Key: Hashable {
+enum Lane {
+    struct Key: Hashable, Sendable {
         let taskType: String
         let eligible: [String]
     }

@@ -1,34 +1,34 @@
 import D8Core
 import D8Store
 
-/// An unfinished task as the orchestrator holds it: the stored record plus what only matters
+/// An unfinished task as the scheduler holds it: the stored record plus what only matters
 /// while it lives.
 struct LiveTask: Sendable {
     var record: TaskRecord
-    /// The task's data, parsed once so handing it out does not parse it again.
+    /// The task's data, parsed once at submit (or recovery): never parsed again.
     var data: JSONValue
     /// The worker types that may run it, in preference order, with their estimates.
     var plan = RoutePlan.empty
-    /// The lane it was last queued in.
-    var lane: Lane?
+    /// The lane whose queue holds it now; nil while it is leased, parked, held or finished.
+    var queuedIn: Lane.Key?
     /// Budget held for its leases.
     var reservations: [Reservation] = []
 
-    init(record: TaskRecord, data: JSONValue? = nil) {
+    init(record: TaskRecord, data: JSONValue) {
         self.record = record
-        self.data = data ?? (try? JSONValue.parse(record.data)) ?? [:]
+        self.data = data
     }
 }
 
 extension TaskRecord {
     /// Appends one attempt's error to the kept list; every attempt's error survives to the end.
     mutating func appendError(_ message: String, worker: String?, at time: Double, details: JSONValue? = nil) {
-        var list = (try? JSONValue.parse(errors))?.arrayValue ?? []
         var entry: [String: JSONValue] = ["attempt": .number(Double(attempt)), "error": .string(message), "at": .number(time)]
         if let worker { entry["worker_id"] = .string(worker) }
         if let details { entry["details"] = details }
-        list.append(.object(entry))
-        errors = JSONValue.array(list).jsonString
+        // The list is JSON array text: append without parsing what is there.
+        let item = JSONValue.object(entry).jsonString
+        errors = errors == "[]" || errors.isEmpty ? "[\(item)]" : String(errors.dropLast()) + ",\(item)]"
     }
 
     /// Back to pending, free for any worker.
@@ -45,5 +45,14 @@ extension TaskRecord {
         completedAt = time
         leaseExpiresAt = nil
         notBefore = nil
+    }
+}
+
+extension TaskStatus {
+    var isFinished: Bool {
+        switch self {
+        case .completed, .failed, .cancelled, .dead: true
+        case .pending, .assigned, .held: false
+        }
     }
 }

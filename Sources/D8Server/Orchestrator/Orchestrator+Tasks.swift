@@ -1,0 +1,100 @@
+import D8Core
+import D8Store
+import Foundation
+
+/// The client's side: submit, cancel, status and its long-poll.
+extension Orchestrator {
+    /// Accepts tasks: each is on disk before this returns, then queued and offered to waiting
+    /// workers. A repeated idempotency key returns the first task instead of a new one.
+    /// All-or-nothing for a batch: every submission is checked before any is stored.
+    func submit(_ submissions: [Submission], client: String?) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
+        let keys = submissions.compactMap(\.idempotencyKey)
+        // Keys of finished tasks are only in the store; live ones are in memory.
+        let stored: [String: TaskRecord] = keys.isEmpty ? [:] : try await read { store in
+            var found: [String: TaskRecord] = [:]
+            for key in keys { if let record = try store.record(idempotencyKey: key) { found[key] = record } }
+            return found
+        }
+        let now = Self.epochNow()
+        let (admissions, _) = try event { scheduler throws(APIError) in
+            (try scheduler.admit(submissions, client: client, stored: stored, now: now) { UUID().uuidString.lowercased() }, SchedulerEffects())
+        }
+        let fresh = admissions.compactMap { if case let .new(live) = $0 { live } else { nil } }
+        if !fresh.isEmpty {
+            do {
+                try await store.write(fresh.map { .insert($0.record) })
+            } catch {
+                core.withLock { $0.scheduler.abandon(fresh) }
+                logger.error("store write failed", metadata: ["error": "\(error)"])
+                throw APIError(.shuttingDown, "the task store refused the write; nothing was accepted: \(error)")
+            }
+            _ = try event { scheduler in ((), scheduler.accept(fresh, now: Self.epochNow())) }
+        }
+        var results: [(record: TaskRecord, created: Bool)] = []
+        for admission in admissions {
+            switch admission {
+            case let .new(live): results.append((live.record, true))
+            case let .existing(record): results.append((record, false))
+            case let .beingWritten(key):
+                // Another submit is still writing the first task of this key: once the writes
+                // queued before now are committed, it can be read back.
+                try? await store.flush()
+                guard let first = try await read({ try $0.record(idempotencyKey: key) }) else {
+                    throw APIError(.conflict, "a task with idempotency key '\(key)' is being submitted; try again")
+                }
+                results.append((first, false))
+            }
+        }
+        return results
+    }
+
+    /// Cancels a task that has not finished. A leased task is cancelled too; its worker's result
+    /// is then refused.
+    func cancel(taskID: String) async throws(APIError) -> TaskView {
+        let (outcome, effects) = try event { scheduler in
+            let outcome = scheduler.cancel(taskID: taskID, now: Self.epochNow())
+            if case let .cancelled(_, effects) = outcome { return (outcome, effects) }
+            return (outcome, SchedulerEffects())
+        }
+        switch outcome {
+        case let .cancelled(record, _):
+            try await settle(effects)
+            return TaskView(record)
+        case let .alreadyFinished(record):
+            return TaskView(record)
+        case .notLive:
+            return try await storedTask(taskID) // already finished: cancelling changes nothing
+        }
+    }
+
+    /// A task by its public id, live or finished.
+    func task(_ taskID: String) async throws(APIError) -> TaskView {
+        if let live = core.withLock({ $0.scheduler.task(id: taskID) }) { return TaskView(live) }
+        return try await storedTask(taskID)
+    }
+
+    private func storedTask(_ taskID: String) async throws(APIError) -> TaskView {
+        guard let stored = try await read({ try $0.record(taskID: taskID) }) else {
+            throw APIError(.notFound, "no task with id '\(taskID)'")
+        }
+        return TaskView(stored)
+    }
+
+    /// The task once it is finished, or as it stands when `wait` runs out (or at shutdown):
+    /// what lets a client wait for a result without polling. A task finishing while watched is
+    /// answered from memory.
+    func waitUntilFinished(_ taskID: String, wait: Duration) async throws(APIError) -> TaskView {
+        let watch = TaskWatch(taskID: taskID, deadline: Self.epochNow() + wait.seconds)
+        let (live, watching) = core.withLock { core -> (LiveTask?, Bool) in
+            guard let live = core.scheduler.task(id: taskID) else { return (nil, false) }
+            guard !live.record.status.isFinished, !core.scheduler.shuttingDown, wait > .zero else { return (live, false) }
+            core.watches[taskID, default: []].append(watch)
+            return (live, true)
+        }
+        guard let live else { return try await storedTask(taskID) }
+        guard watching else { return TaskView(live) }
+        await watch.signal.sleep()
+        if let finished = watch.finished { return TaskView(finished) }
+        return try await task(taskID)
+    }
+}

@@ -1,0 +1,137 @@
+import D8Core
+import D8Store
+import Foundation
+
+extension Scheduler {
+    enum ReportOutcome: Sendable {
+        case received(SchedulerEffects)
+        /// The same result again (same worker, same lease): answered, not counted twice.
+        case duplicate
+        /// Refused: the worker holds no current lease on it (what it cost still counts).
+        case stale(TaskRecord, SchedulerEffects)
+        /// Not live: finished and stored, or unknown. Ask the store, then `lateResult`.
+        case notLive
+    }
+
+    /// A worker's result. Only the worker holding the task's current lease may report it; old
+    /// D8 workers send no lease and are accepted while they hold the task.
+    mutating func report(taskID: String, workerID: String, lease: String?, result: JSONValue, now: Double) throws(APIError) -> ReportOutcome {
+        guard let success = result["success"]?.boolValue else {
+            throw APIError(.missingField, "missing field 'result.success' (true or false)")
+        }
+        _ = try? heartbeat(workerID: workerID, now: now) // a reaped worker may still report; the lease decides
+        guard let seq = seqByTaskID[taskID], var live = tasks[seq] else { return .notLive }
+        var effects = SchedulerEffects()
+        let r = live.record
+        let cost = result["cost_usd"]?.doubleValue ?? 0
+        guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
+            if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
+            lateResult(for: r, workerID: workerID, cost: cost, now: now, effects: &effects)
+            return .stale(r, effects)
+        }
+        releaseHold(seq, worker: workerID)
+        releaseReservations(of: &live)
+        spend(cost, taskID: taskID, client: r.client, workerType: r.workerType ?? "", now: now, effects: &effects)
+        live.record.costUSD = result["cost_usd"]?.doubleValue
+        let retryable = result["retryable"]?.boolValue == true
+        if success {
+            if let type = r.workerType, let assigned = r.assignedAt { runTimes[type, default: RunTimes()].record(now - assigned) }
+            live.record.result = Self.keptResult(result, record: r, now: now).jsonString
+            live.record.finish(.completed, at: now)
+            updateWorker(workerID) { $0.completed += 1 }
+        } else {
+            let message = result["error"]?.stringValue ?? "the worker reported a failure without a message"
+            live.record.appendError(message, worker: workerID, at: now, details: result)
+            if retryable, r.attempt < r.maxAttempts {
+                live.record.returnToQueue(notBefore: now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue))
+                parked.insert(seq)
+            } else {
+                live.record.result = Self.keptResult(result, record: r, now: now).jsonString
+                live.record.finish(retryable ? .dead : .failed, at: now)
+            }
+            updateWorker(workerID) { $0.failed += 1 }
+        }
+        put(live)
+        effects.writes.append(.update(live.record))
+        if live.record.status.isFinished { effects.finished.append(live.record) }
+        // The freed slot may let this worker's own long-poll take more work.
+        effects.wake += wakeWorker(workerID)
+        return .received(effects)
+    }
+
+    /// A refused result of a task that is no longer live (or no longer this worker's): it ends
+    /// the attempt that kept a slot busy past its lease, and what it cost was spent all the same.
+    mutating func lateResult(for record: TaskRecord, workerID: String, cost: Double, now: Double, effects: inout SchedulerEffects) {
+        if workers[workerID]?.overdue.contains(record.seq) == true {
+            updateWorker(workerID) { $0.endOverdue(record.seq) }
+        }
+        spend(cost, taskID: record.taskID, client: record.client, workerType: record.workerType ?? "", now: now, effects: &effects)
+    }
+
+    /// The worker's result for this lease was already recorded (a task that finished without
+    /// one, by lease expiry or cancel, has no result: a late report of it is stale, not a repeat).
+    static func isRepeat(of record: TaskRecord, worker: String, lease: String?) -> Bool {
+        record.status.isFinished && record.result != nil && record.assignedTo == worker && (lease == nil || lease == record.lease)
+    }
+
+    static func staleLease(_ taskID: String, workerID: String, record: TaskRecord) -> APIError {
+        APIError(.staleLease, "worker '\(workerID)' does not hold a current lease on task '\(taskID)' (it is \(record.status.rawValue)); the result was not recorded")
+    }
+
+    /// The result as kept: what the worker sent, plus what d8 adds. LLM text is in `output` and,
+    /// for old clients, also in `result`.
+    static func keptResult(_ result: JSONValue, record: TaskRecord, now: Double) -> JSONValue {
+        var object = result.objectValue ?? [:]
+        if object["worker_type"] == nil, let type = record.workerType { object["worker_type"] = .string(type) }
+        if object["latency_ms"] == nil, let assigned = record.assignedAt { object["latency_ms"] = .number(((now - assigned) * 1000).rounded()) }
+        if object["result"] == nil, let output = object["output"] { object["result"] = output }
+        if object["output"] == nil, case .string? = object["result"] { object["output"] = object["result"] }
+        object["attempt"] = JSONValue(record.attempt)
+        return .object(object)
+    }
+
+    /// Exponential backoff with jitter, never sooner than the provider's retry-after.
+    mutating func retryDelay(attempt: Int, retryAfter: Double?) -> Double {
+        let base = config.queue.retryBackoff.seconds, cap = config.queue.retryBackoffMax.seconds
+        let exponential = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        let jittered = exponential * Double.random(in: 0.5...1.0, using: &random)
+        return max(jittered, min(retryAfter ?? 0, cap * 10))
+    }
+
+    /// Frees the worker's slot and forgets that it holds the task.
+    mutating func releaseHold(_ seq: UInt64, worker: String) {
+        leased.remove(seq)
+        if workers[worker]?.held.contains(seq) == true { updateWorker(worker) { $0.held.remove(seq) } }
+    }
+
+    /// Takes a leased task back from its worker: pending again (or dead when its attempts are
+    /// used up), with the reason kept among its errors.
+    /// `workerStillRuns`: the lease expired but its worker lives; the task leaves it, but the
+    /// slot stays busy (see `WorkerState.overdue`), so routing does not count on a stuck slot.
+    mutating func requeueLeased(_ seq: UInt64, reason: String, countsAsAttempt: Bool, workerStillRuns: Bool = false, now: Double, effects: inout SchedulerEffects) {
+        guard var live = tasks[seq], live.record.status == .assigned else { return }
+        if let worker = live.record.assignedTo {
+            if workerStillRuns, workers[worker]?.held.contains(seq) == true {
+                leased.remove(seq)
+                updateWorker(worker) { $0.held.remove(seq); $0.overdue.append(seq) }
+            } else {
+                releaseHold(seq, worker: worker)
+            }
+        }
+        live.record.appendError(reason, worker: live.record.assignedTo, at: now)
+        if !countsAsAttempt { live.record.attempt -= 1 }
+        if live.record.attempt >= live.record.maxAttempts {
+            releaseReservations(of: &live)
+            live.record.finish(.dead, at: now)
+            put(live)
+            effects.writes.append(.update(live.record))
+            effects.finished.append(live.record)
+            return
+        }
+        live.record.returnToQueue()
+        put(live)
+        effects.writes.append(.update(live.record))
+        enqueue(seq, now: now)
+        effects.wake += wakeFor(tasks: [seq])
+    }
+}

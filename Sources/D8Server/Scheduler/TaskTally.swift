@@ -1,0 +1,88 @@
+import D8Core
+import D8Store
+
+/// Every task's outcome as counters kept while tasks change state, seeded once from the store
+/// at start: `/api/stats` reads these instead of counting rows, so its cost does not grow with
+/// the backlog. Latencies keep the newest samples of each task type.
+struct TaskTally: Sendable {
+    static let samplesKept = 1_000
+
+    private(set) var counts: [String: [TaskStatus: Int]] = [:]
+    private(set) var byWorkerType: [String: WorkerTypeStatistics] = [:]
+    private var waits: [String: SampleRing] = [:]
+    private var runs: [String: SampleRing] = [:]
+
+    init() {}
+
+    init(seed statistics: StoreStatistics) {
+        for (type, s) in statistics.byType {
+            counts[type] = s.counts.filter { $0.value > 0 }
+            waits[type] = SampleRing(s.samples.waits.reversed())
+            runs[type] = SampleRing(s.samples.runs.reversed())
+        }
+        byWorkerType = statistics.byWorkerType
+    }
+
+    /// A task of `type` went from `old` (nil: new) to `new`.
+    mutating func moved(_ type: String, from old: TaskStatus?, to new: TaskStatus) {
+        guard old != new else { return }
+        if let old { counts[type, default: [:]][old, default: 0] -= 1 }
+        counts[type, default: [:]][new, default: 0] += 1
+    }
+
+    /// A task reached a final state: its latencies and its worker type's outcome.
+    mutating func finished(_ record: TaskRecord) {
+        guard let workerType = record.workerType else { return }
+        switch record.status {
+        case .completed: byWorkerType[workerType, default: .init()].completed += 1
+        case .failed, .dead: byWorkerType[workerType, default: .init()].failed += 1
+        default: break
+        }
+        byWorkerType[workerType, default: .init()].costUSD += record.costUSD ?? 0
+        guard record.status != .cancelled, let assigned = record.assignedAt, let done = record.completedAt else { return }
+        waits[record.type, default: SampleRing([])].append(assigned - record.createdAt)
+        runs[record.type, default: SampleRing([])].append(done - assigned)
+    }
+
+    /// Finished rows the store deleted.
+    mutating func pruned(_ rows: [PrunedTasks]) {
+        for row in rows {
+            counts[row.type, default: [:]][row.status, default: 0] -= row.count
+            guard let workerType = row.workerType else { continue }
+            switch row.status {
+            case .completed: byWorkerType[workerType, default: .init()].completed -= row.count
+            case .failed, .dead: byWorkerType[workerType, default: .init()].failed -= row.count
+            default: break
+            }
+            byWorkerType[workerType, default: .init()].costUSD -= row.costUSD
+        }
+    }
+
+    /// The figures in the store's shape.
+    var statistics: StoreStatistics {
+        var result = StoreStatistics(byWorkerType: byWorkerType)
+        for (type, typeCounts) in counts where typeCounts.values.contains(where: { $0 > 0 }) {
+            result.byType[type] = TypeStatistics(
+                counts: typeCounts,
+                queueWait: waits[type].flatMap { Percentiles(nearestRank: $0.values) },
+                runTime: runs[type].flatMap { Percentiles(nearestRank: $0.values) })
+        }
+        return result
+    }
+}
+
+/// The newest `TaskTally.samplesKept` values, oldest overwritten first.
+struct SampleRing: Sendable {
+    private(set) var values: [Double] = []
+    private var next = 0
+
+    init(_ oldestFirst: [Double]) {
+        values = Array(oldestFirst.suffix(TaskTally.samplesKept))
+    }
+
+    mutating func append(_ value: Double) {
+        if values.count < TaskTally.samplesKept { values.append(value); return }
+        values[next] = value
+        next = (next + 1) % values.count
+    }
+}

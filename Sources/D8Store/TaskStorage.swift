@@ -1,0 +1,25 @@
+/// What the orchestrator needs of a durable task store. `TaskStore` (SQLite) implements it; a
+/// second engine implements the same, and the scheduler does not change.
+///
+/// Writes are applied in the order they are queued. `write` returns once its changes are
+/// durable; `enqueue` returns at once and `flush` waits for everything queued before it.
+/// Reads see committed rows only; they may block, so callers run them off the cooperative pool.
+public protocol TaskStorage: Sendable {
+    func write(_ changes: [TaskChange]) async throws(StoreError)
+    func enqueue(_ changes: [TaskChange])
+    func enqueueSpend(_ entries: [SpendEntry])
+    func flush() async throws(StoreError)
+    func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks]
+    func close() async
+
+    /// Pending, assigned and held tasks in seq order: what a starting orchestrator recovers.
+    func unfinished() throws(StoreError) -> [TaskRecord]
+    func record(taskID: String) throws(StoreError) -> TaskRecord?
+    func record(idempotencyKey: String) throws(StoreError) -> TaskRecord?
+    func maxSeq() throws(StoreError) -> UInt64
+    func spend(since: Double) throws(StoreError) -> [SpendEntry]
+    /// Counts and recent latencies, read once at start to seed the in-memory counters.
+    func statistics(sampleLimit: Int) throws(StoreError) -> StoreStatistics
+}
+
+extension TaskStore: TaskStorage {}
