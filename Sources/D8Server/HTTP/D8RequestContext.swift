@@ -10,3 +10,15 @@ struct D8RequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 }
+
+extension D8RequestContext {
+    /// A path parameter as the caller meant it: Hummingbird hands it over as it arrived,
+    /// percent-encoded, while the same id comes decoded in JSON bodies (a worker registered as
+    /// "pc josé" polls `/api/workers/pc%20jos%C3%A9/tasks`).
+    func pathParameter(_ name: String) throws(APIError) -> String {
+        guard let raw = parameters.get(name), let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
+            throw APIError(.badRequest, "the path parameter '\(name)' is not valid percent-encoded UTF-8")
+        }
+        return decoded
+    }
+}

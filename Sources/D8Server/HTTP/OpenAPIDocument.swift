@@ -206,6 +206,47 @@ paths:
         "403": { $ref: "#/components/responses/Forbidden" }
         "404": { $ref: "#/components/responses/UnknownWorker" }
 
+  /api/workers/{worker_id}/results:
+    post:
+      tags: [worker]
+      summary: Many results of one worker in one request and one commit. Each result gets the outcome the single result endpoint would have given it; a stale one refuses only itself.
+      operationId: results
+      security:
+        - workerToken: []
+      parameters:
+        - $ref: "#/components/parameters/WorkerID"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ResultBatch" }
+      responses:
+        "200":
+          description: An outcome per result, in the order sent.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [results, received]
+                properties:
+                  received: { type: integer, description: Results recorded (or recognised as repeats). }
+                  results:
+                    type: array
+                    items:
+                      type: object
+                      required: [task_id, status]
+                      properties:
+                        task_id: { type: string }
+                        status: { type: string, enum: [received, duplicate, refused] }
+                        http_status: { type: integer, description: "For a refused result: the status the single endpoint would have answered (404, 409)." }
+                        code: { type: string }
+                        error: { type: string }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+
   /api/workers/unregister:
     post:
       tags: [worker]
@@ -629,6 +670,31 @@ components:
             retry_after: { type: number }
             cost_usd: { type: number }
           example: { success: true, output: done }
+
+    ResultBatch:
+      type: object
+      required: [results]
+      properties:
+        results:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          items:
+            type: object
+            required: [task_id, result]
+            properties:
+              task_id: { type: string, minLength: 1 }
+              lease: { type: string, minLength: 1, maxLength: 256 }
+              result:
+                type: object
+                required: [success]
+                properties:
+                  success: { type: boolean }
+                  output: { type: string }
+                  error: { type: string }
+                  retryable: { type: boolean }
+                  cost_usd: { type: number }
+      example: { results: [{ task_id: t1, lease: l1, result: { success: true, output: done } }] }
 
   responses:
     BadRequest:

@@ -50,7 +50,7 @@ struct TaskController {
     /// `GET /api/tasks/status/{id}`, and with `?wait=<seconds>` a long-poll that answers as
     /// soon as the task is finished (or when the wait, capped by `max_long_poll`, runs out).
     @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
+        let id = try context.pathParameter("task_id")
         guard let text = request.uri.queryParameters["wait"] else { return .json(try await orchestrator.task(id).json) }
         let cap = orchestrator.config.queue.maxLongPoll.seconds
         guard let wait = Double(text), wait.isFinite, wait >= 0 else {
@@ -66,7 +66,7 @@ struct TaskController {
     }
 
     @Sendable func cancel(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
+        let id = try context.pathParameter("task_id")
         return .json(try await orchestrator.cancel(taskID: id).json)
     }
 
@@ -76,7 +76,7 @@ struct TaskController {
     }
 
     @Sendable func result(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
+        let id = try context.pathParameter("task_id")
         let body = try await request.jsonObject(maxBytes: maxBody)
         return try await report(taskID: id, body: body)
     }

@@ -13,6 +13,7 @@ struct WorkerController {
         router.post("/api/workers/:worker_id/heartbeat", use: heartbeat)
         router.get("/api/workers/:worker_id/tasks", use: tasks)
         router.post("/api/workers/:worker_id/unregister", use: unregister)
+        router.post("/api/workers/:worker_id/results", use: results)
         router.post("/api/workers/unregister", use: legacyUnregister)
         router.get("/api/workers/list", use: list)
     }
@@ -34,14 +35,14 @@ struct WorkerController {
     }
 
     @Sendable func heartbeat(_ request: Request, context: D8RequestContext) async throws -> Response {
-        try orchestrator.touch(workerID: try context.parameters.require("worker_id"))
+        try orchestrator.touch(workerID: try context.pathParameter("worker_id"))
         return .json(["status": "ok"])
     }
 
     /// `GET /api/workers/{id}/tasks?wait=<seconds>&max=<n>`: `{"task": ...}` or `{"task": null}`,
     /// plus `"tasks": [...]` when `max` is given.
     @Sendable func tasks(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let workerID = try context.parameters.require("worker_id")
+        let workerID = try context.pathParameter("worker_id")
         let query = request.uri.queryParameters
         let waitCap = orchestrator.config.queue.maxLongPoll.seconds
         guard let wait = Self.number(query["wait"], default: 0), wait >= 0 else {
@@ -62,8 +63,41 @@ struct WorkerController {
         return .json(.object(body))
     }
 
+    /// `POST /api/workers/{id}/results` with `{"results": [{"task_id","lease","result"}, ...]}`:
+    /// many results, one request, one commit. Each gets its own outcome, as the single result
+    /// endpoint would have answered it.
+    @Sendable func results(_ request: Request, context: D8RequestContext) async throws -> Response {
+        let workerID = try context.pathParameter("worker_id")
+        let body = try await request.jsonObject(maxBytes: maxBody)
+        guard let list = body["results"]?.arrayValue, !list.isEmpty, list.count <= 1000 else {
+            throw body["results"] == nil ? APIError.missing("results") : APIError(.invalidField, "field 'results' must be an array of 1 to 1000 result objects")
+        }
+        var items: [ReportItem] = []
+        for (index, entry) in list.enumerated() {
+            guard let object = entry.objectValue else {
+                throw APIError(.invalidField, "results[\(index)] must be a JSON object, got \(entry.kindDescription)")
+            }
+            do throws(APIError) {
+                let result = try object.requiredObject("result")
+                guard result["success"]?.boolValue != nil else { throw APIError(.missingField, "missing field 'result.success' (true or false)") }
+                items.append(ReportItem(taskID: try object.requiredString("task_id"), lease: try object.optionalString("lease"), result: result))
+            } catch {
+                throw APIError(error.code, "results[\(index)]: \(error.message)")
+            }
+        }
+        let outcomes = await orchestrator.report(workerID: workerID, items: items)
+        let answers: [JSONValue] = zip(items, outcomes).map { item, outcome in
+            switch outcome {
+            case let .success(outcome): ["task_id": .string(item.taskID), "status": .string(outcome.rawValue)]
+            case let .failure(error): ["task_id": .string(item.taskID), "status": "refused", "http_status": JSONValue(Int(error.status.code)), "code": .string(error.code.rawValue), "error": .string(error.message)]
+            }
+        }
+        let received = outcomes.count { if case .success = $0 { true } else { false } }
+        return .json(["results": .array(answers), "received": JSONValue(received)])
+    }
+
     @Sendable func unregister(_ request: Request, context: D8RequestContext) async throws -> Response {
-        try await orchestrator.unregister(workerID: try context.parameters.require("worker_id"))
+        try await orchestrator.unregister(workerID: try context.pathParameter("worker_id"))
         return .json(["status": "unregistered"])
     }
 

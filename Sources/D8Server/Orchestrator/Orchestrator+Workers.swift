@@ -95,3 +95,60 @@ extension Orchestrator {
         }
     }
 }
+
+/// One result of a batch (`POST /api/workers/{id}/results`).
+struct ReportItem: Sendable {
+    let taskID: String
+    let lease: String?
+    let result: JSONValue
+}
+
+extension Orchestrator {
+    /// Many results of one worker in one request: one pass under the lock, one commit, and an
+    /// outcome per result (a stale one does not refuse the others).
+    func report(workerID: String, items: [ReportItem]) async -> [Result<ReportOutcome, APIError>] {
+        let now = Self.epochNow()
+        let batch: ([Result<Scheduler.ReportOutcome, APIError>], SchedulerEffects)? = try? event { scheduler in
+            var all = SchedulerEffects()
+            var outcomes: [Result<Scheduler.ReportOutcome, APIError>] = []
+            for item in items {
+                let outcome = Result { () throws(APIError) in
+                    try scheduler.report(taskID: item.taskID, workerID: workerID, lease: item.lease, result: item.result, now: now)
+                }
+                switch outcome {
+                case let .success(.received(effects)), let .success(.stale(_, effects)): all.append(effects)
+                default: break
+                }
+                outcomes.append(outcome)
+            }
+            return (outcomes, all)
+        }
+        let (outcomes, effects) = batch ?? ([], SchedulerEffects())
+        var answers: [Result<ReportOutcome, APIError>] = []
+        var flushed = false
+        for (item, outcome) in zip(items, outcomes) {
+            switch outcome {
+            case let .failure(error): answers.append(.failure(error))
+            case .success(.duplicate): answers.append(.success(.duplicate))
+            case let .success(.stale(record, _)): answers.append(.failure(Scheduler.staleLease(item.taskID, workerID: workerID, record: record)))
+            case .success(.received):
+                if !flushed {
+                    // Every received result of the batch is durable before any is acknowledged.
+                    do throws(APIError) { try await flush() } catch {
+                        return items.map { _ in .failure(error) }
+                    }
+                    flushed = true
+                }
+                answers.append(.success(.received))
+            case .success(.notLive):
+                do {
+                    answers.append(.success(try await report(taskID: item.taskID, workerID: workerID, lease: item.lease, result: item.result)))
+                } catch let error as APIError {
+                    answers.append(.failure(error))
+                } catch {}
+            }
+        }
+        try? await settle(effects)
+        return answers
+    }
+}
