@@ -24,12 +24,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The hot path in C11: lock-free priority queues, the worker table and the plugin ABI header.
+        // The hot path in C11: lock-free priority queues and the worker table.
         .target(
             name: "CCore",
             path: "CCore",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // The plugin ABI, header only: what the worker and every plugin build against.
+        .target(name: "D8PluginABI"),
         // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
         .target(name: "D8JSON"),
         // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
@@ -60,11 +62,11 @@ let package = Package(
         // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop.
         .target(
             name: "D8Worker",
-            dependencies: ["CCore", "D8Client", "D8Core", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["D8PluginABI", "D8Client", "D8Core", .product(name: "Logging", package: "swift-log")]
         ),
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
-        .target(name: "D8PluginKit", dependencies: ["CCore", "D8JSON"]),
+        .target(name: "D8PluginKit", dependencies: ["D8PluginABI", "D8JSON"]),
         .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq", exclude: ["README.md"]),
         .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini", exclude: ["README.md"]),
         .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude", exclude: ["README.md"]),
