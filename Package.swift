@@ -25,11 +25,7 @@ let package = Package(
     ],
     targets: [
         // The hot path in C11: lock-free priority queues and the worker table.
-        .target(
-            name: "CCore",
-            path: "CCore",
-            cSettings: [.unsafeFlags(["-O2"])]
-        ),
+        .target(name: "CCore", path: "CCore"),
         // The plugin ABI, header only: what the worker and every plugin build against.
         .target(name: "D8PluginABI"),
         // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
