@@ -45,7 +45,6 @@ let package = Package(
             dependencies: [
                 "D8Core",
                 "D8Store",
-                "D8Worker", // to read the plugins' prices at start
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
