@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -52,8 +53,9 @@ let package = Package(
         ),
         // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API.
-        .target(name: "D8Client", dependencies: ["CCurl", "D8Core"]),
+        // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API; the
+        // async client runs its blocking calls on NIO's shared pool for blocking work.
+        .target(name: "D8Client", dependencies: ["CCurl", "D8Core", .product(name: "NIOPosix", package: "swift-nio")]),
         // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop.
         .target(
             name: "D8Worker",
