@@ -56,10 +56,17 @@ let package = Package(
         // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API; the
         // async client runs its blocking calls on NIO's shared pool for blocking work.
         .target(name: "D8Client", dependencies: ["CCurl", "D8Core", .product(name: "NIOPosix", package: "swift-nio")]),
-        // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop.
+        // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop, and
+        // the route report (what the plugins here say of the config's routes).
         .target(
             name: "D8Worker",
-            dependencies: ["D8PluginABI", "D8Client", "D8Core", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "D8PluginABI",
+                "D8Client",
+                "D8Core",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
@@ -76,6 +83,7 @@ let package = Package(
                 "D8Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
