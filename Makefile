@@ -27,7 +27,7 @@ plugins: build
 # Puts every plugin where workers look (plugins.dir, ./Plugins): the C Echo plugin is compiled
 # as a plain shared object (no Swift runtime); the Swift ones are copied from the last build.
 stage-plugins:
-	cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -I CCore/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
+	cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -I Sources/D8PluginABI/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
 	@bin=$$(swift build --show-bin-path) && for p in $(SWIFT_PLUGINS); do cp "$$bin/libd8_$$p.so" Plugins/; done
 
 run: build

@@ -19,18 +19,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The hot path in C11: lock-free priority queues, the worker table and the plugin ABI header.
-        .target(
-            name: "CCore",
-            path: "CCore",
-            cSettings: [.unsafeFlags(["-O2"])]
-        ),
+        // The hot path in C11: lock-free priority queues and the worker table.
+        .target(name: "CCore", path: "CCore"),
+        // The plugin ABI, header only: what the worker and every plugin build against.
+        .target(name: "D8PluginABI"),
         // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
         .target(name: "D8JSON"),
         // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
@@ -48,7 +46,6 @@ let package = Package(
             dependencies: [
                 "D8Core",
                 "D8Store",
-                "D8Worker", // to read the plugins' prices at start
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -58,16 +55,24 @@ let package = Package(
         ),
         // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API.
-        .target(name: "D8Client", dependencies: ["CCurl", "D8Core"]),
-        // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop.
+        // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API; the
+        // async client runs its blocking calls on NIO's shared pool for blocking work.
+        .target(name: "D8Client", dependencies: ["CCurl", "D8Core", .product(name: "NIOPosix", package: "swift-nio")]),
+        // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop, and
+        // the route report (what the plugins here say of the config's routes).
         .target(
             name: "D8Worker",
-            dependencies: ["CCore", "D8Client", "D8Core", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "D8PluginABI",
+                "D8Client",
+                "D8Core",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
-        .target(name: "D8PluginKit", dependencies: ["CCore", "D8JSON"]),
+        .target(name: "D8PluginKit", dependencies: ["D8PluginABI", "D8JSON"]),
         .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq", exclude: ["README.md"]),
         .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini", exclude: ["README.md"]),
         .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude", exclude: ["README.md"]),
@@ -80,6 +85,7 @@ let package = Package(
                 "D8Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

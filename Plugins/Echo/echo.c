@@ -4,7 +4,7 @@
  * It answers every task with the task's own "data" object, as a JSON string, after an optional
  * delay. It needs no network and no Swift runtime: plain C11 against d8_plugin.h only.
  *
- *   cc -std=c11 -O2 -shared -fPIC -I CCore/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
+ *   cc -std=c11 -O2 -shared -fPIC -I Sources/D8PluginABI/include -o Plugins/libd8_echo.so Plugins/Echo/echo.c
  *
  * Config (the worker type's settings as one JSON object): {"delay_ms": N} sleeps N ms in each
  * execute, to simulate a slow provider. Every other key is ignored, as the ABI asks.

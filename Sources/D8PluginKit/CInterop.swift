@@ -1,4 +1,4 @@
-internal import CCore
+internal import D8PluginABI
 import D8JSON
 
 #if canImport(Glibc)

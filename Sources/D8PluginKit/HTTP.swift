@@ -1,4 +1,4 @@
-internal import CCore
+internal import D8PluginABI
 
 /// One header line.
 public struct HTTPHeader: Sendable, Equatable {

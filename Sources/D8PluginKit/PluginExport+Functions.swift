@@ -1,4 +1,4 @@
-internal import CCore
+internal import D8PluginABI
 import D8JSON
 
 /// The instance pointer handed to the host: a retained box around the Swift plugin value.

@@ -1,4 +1,4 @@
-internal import CCore
+internal import D8PluginABI
 
 /// The host as seen by one plugin instance: logging and HTTP through the host's transport.
 ///

@@ -7,10 +7,22 @@ import Logging
 public struct ServerArguments: Sendable {
     public var config: D8Config
     public var logLevel: Logger.Level
+    /// What the worker types' plugins on this machine say of themselves, by worker type: the
+    /// prices the orchestrator starts from, before any worker registers. The caller describes
+    /// the plugins (`d8 serve`: D8Worker's `RouteReport`), so the server never loads one.
+    public var pluginDescriptions: [String: JSONValue]
+    /// Task types none of whose worker types can run on this machine, with the reasons: warned
+    /// of at start (zero-cost mode, a missing key).
+    public var unroutable: [(taskType: String, reasons: [String])]
 
-    public init(config: D8Config = .embeddedDefault, logLevel: Logger.Level = .info) {
+    public init(
+        config: D8Config = .embeddedDefault, logLevel: Logger.Level = .info,
+        pluginDescriptions: [String: JSONValue] = [:], unroutable: [(taskType: String, reasons: [String])] = []
+    ) {
         self.config = config
         self.logLevel = logLevel
+        self.pluginDescriptions = pluginDescriptions
+        self.unroutable = unroutable
     }
 }
 
@@ -44,10 +56,9 @@ public func buildApplication(
     do { store = try TaskStore(directory: config.server.dataDir, durability: config.server.durability, logger: logger) } catch {
         throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
     }
-    let routes = RouteReport(config: config)
-    let orchestrator = try Orchestrator(config: config, store: store, logger: logger, pluginDescriptions: routes.descriptions)
+    let orchestrator = try Orchestrator(config: config, store: store, logger: logger, pluginDescriptions: arguments.pluginDescriptions)
     // Zero-cost mode and missing keys: say which task types nothing can serve from here.
-    for (taskType, reasons) in routes.unroutable {
+    for (taskType, reasons) in arguments.unroutable {
         logger.warning("no worker type of this task type can run with this environment", metadata: ["task_type": "\(taskType)", "reasons": "\(reasons.joined(separator: "; "))"])
     }
 

@@ -1,4 +1,4 @@
-internal import CCore
+internal import D8PluginABI
 import Foundation
 
 /// Loads d8 plugins (shared libraries exporting `d8_plugin_entry`, see `d8_plugin.h`).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import D8Core
-import D8Server
+import D8Worker
 import Foundation
 
 /// `d8 check-config [FILE]`: validates a config without starting anything and prints the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import D8Core
 import D8Server
+import D8Worker
 import Hummingbird
 import Logging
 import Foundation
@@ -32,8 +33,11 @@ struct Serve: AsyncParsableCommand {
         if let port { settings.server.port = port }
         if let dataDir { settings.server.dataDir = dataDir }
         let host = settings.server.host
+        // The plugins here are described once, by this command: the server itself loads none.
+        let routes = RouteReport(config: settings)
+        let arguments = ServerArguments(config: settings, logLevel: logLevel, pluginDescriptions: routes.descriptions, unroutable: routes.unroutable)
         do {
-            let app = try await buildApplication(ServerArguments(config: settings, logLevel: logLevel)) { port in
+            let app = try await buildApplication(arguments) { port in
                 // One line on stdout for scripts and tests that start d8 on port 0.
                 FileHandle.standardOutput.write(Data("d8 listening on \(host):\(port)\n".utf8))
             }

@@ -2,12 +2,12 @@ import ArgumentParser
 import D8Client
 import D8Core
 import D8Worker
-import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `d8 worker --type <worker type>`: one process serving one worker type through its plugin.
-struct Worker: ParsableCommand {
+struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a worker: lease tasks from the orchestrator and run them through a provider plugin.",
         discussion: """
@@ -55,7 +55,7 @@ struct Worker: ParsableCommand {
         guard pollWait >= 0, pollWait <= 60 else { throw ValidationError("--poll-wait must be from 0 to 60 seconds") }
     }
 
-    func run() throws {
+    func run() async throws {
         let settings = try loadConfig(config)
         let environment = ProcessInfo.processInfo.environment
         guard let workerType = settings.workerTypes.first(where: { $0.name == type }) else {
@@ -84,29 +84,19 @@ struct Worker: ParsableCommand {
                 pollWait: .milliseconds(Int64(pollWait * 1000)), drainTimeout: .milliseconds(Int64(drainTimeout * 1000))),
             logger: logger
         )
-        let signals = Self.onTermination { runtime.drain() }
         logger.info("starting", metadata: [
             "worker_id": "\(workerID)", "plugin": "\(setup.instance.plugin.name) \(setup.instance.plugin.version)",
             "orchestrator": "\(url)", "slots": "\(setup.slots)",
         ])
-        runtime.run()
-        withExtendedLifetime(signals) {}
+        // SIGTERM and SIGINT shut the group down gracefully, which drains the worker; as for
+        // `d8 serve`, ServiceLifecycle owns the signals.
+        let group = ServiceGroup(services: [WorkerService(runtime: runtime)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 
     /// The orchestrator of the config, reached on loopback when it listens on every address.
     static func defaultURL(_ server: ServerConfig) -> String {
         let host = ["0.0.0.0", "::", ""].contains(server.host) ? "127.0.0.1" : server.host
         return "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)"
-    }
-
-    /// SIGTERM and SIGINT run `handler` once each on a dispatch queue instead of killing the process.
-    static func onTermination(_ handler: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signo in
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// `remove()` in a `defer` (a loaded library stays mapped after its file is deleted).
 public struct PluginFixtures {
     static let repoRoot = Repository.root
-    static let includeDir = repoRoot.appendingPathComponent("CCore/include").path
+    static let includeDir = repoRoot.appendingPathComponent("Sources/D8PluginABI/include").path
     static let echoSource = repoRoot.appendingPathComponent("Plugins/Echo/echo.c").path
 
     public let directory: URL

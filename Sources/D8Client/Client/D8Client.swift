@@ -2,8 +2,9 @@ import D8Core
 import Foundation
 
 /// The client of one orchestrator, for programs that submit tasks and wait for their results.
-/// Each call runs the blocking libcurl transport on a thread of its own, never on the
-/// cooperative pool, so a long-poll does not starve the caller's other tasks.
+/// Each call runs the blocking libcurl transport on NIO's shared pool for blocking work
+/// (`NIOThreadPool.singleton`), never on the cooperative pool, so a long-poll does not starve
+/// the caller's other tasks.
 public struct D8Client: Sendable {
     public let api: ClientAPI
     private let fallback: LocalFallback?
@@ -106,7 +107,14 @@ public struct D8Client: Sendable {
 
     private func call(_ request: @escaping @Sendable (ClientAPI) -> Result<JSONValue, APICallError>) async throws(D8ClientError) -> JSONValue {
         let api = self.api
-        switch await offThePool({ request(api) }) {
+        let outcome: Result<JSONValue, APICallError>
+        do {
+            outcome = try await offThePool { request(api) }
+        } catch {
+            // Only a pool that was shut down refuses work, and NIO never shuts its singleton down.
+            throw .unreachable(url: api.endpoint.baseURL, reason: "no thread to send the request on: \(error)")
+        }
+        switch outcome {
         case let .success(answer): return answer
         case let .failure(error): throw D8ClientError(error)
         }

@@ -1,10 +1,11 @@
 import D8Core
-import D8Worker
 import Logging
 
 /// The effective routes of a config as this machine sees them: for each task type, its worker
 /// types with their prices and whether they can run here (their plugin is here and accepts its
 /// settings: an API key left unset shows). What `d8 check-config` prints and `d8 serve` warns of.
+/// It lives with the plugin loader, so the orchestrator gets only its results (the
+/// descriptions and the unroutable task types, through `ServerArguments`) and never loads a plugin.
 public struct RouteReport: Sendable {
     public struct Entry: Sendable {
         public let workerType: String
