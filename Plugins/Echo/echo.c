@@ -10,8 +10,8 @@
  * execute, to simulate a slow provider. Every other key is ignored, as the ABI asks.
  *
  * With D8_ECHO_EXECUTION_LOG=FILE in the worker's environment, every successful execute appends
- * "<task_id> <attempt>" to FILE, so a test can see which attempt of which task ran where (the
- * chaos run catches an attempt run twice, or a run after the attempt that completed).
+ * "<task_id> <attempt> <lease>" to FILE, so a test can see which lease of which task ran (the
+ * chaos run catches a lease run twice, or a run after the attempt that completed).
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
 
@@ -128,17 +128,22 @@ static int32_t echo_describe(void *instance, d8_emit_fn emit, void *ctx) {
     return D8_OK;
 }
 
-/* Appends "<task_id> <attempt>\n" with one write(): O_APPEND keeps lines whole across the
- * threads and worker processes sharing the file. */
+/* The text of member `key` of the task, unquoted if it is a string; empty when absent. */
+static d8_str member_text(d8_str task, const char *key) {
+    size_t start, end;
+    if (!find_member(task, key, &start, &end)) return (d8_str){task.ptr, 0};
+    if (end - start >= 2 && task.ptr[start] == '"') { start++; end--; }
+    return (d8_str){task.ptr + start, end - start};
+}
+
+/* Appends "<task_id> <attempt> <lease>\n" with one write(): O_APPEND keeps lines whole across
+ * the threads and worker processes sharing the file. */
 static void log_execution(const echo_instance *inst, d8_str task) {
-    size_t id_start, id_end, at_start, at_end;
     if (inst->log_fd < 0) return;
-    if (!find_member(task, "task_id", &id_start, &id_end)) id_start = id_end = 0;
-    if (!find_member(task, "attempt", &at_start, &at_end)) at_start = at_end = 0;
-    if (id_end - id_start >= 2 && task.ptr[id_start] == '"') { id_start++; id_end--; } /* unquote */
-    char line[256];
-    int n = snprintf(line, sizeof line, "%.*s %.*s\n", (int)(id_end - id_start), task.ptr + id_start,
-                     (int)(at_end - at_start), task.ptr + at_start);
+    d8_str id = member_text(task, "task_id"), attempt = member_text(task, "attempt"), lease = member_text(task, "lease");
+    char line[512];
+    int n = snprintf(line, sizeof line, "%.*s %.*s %.*s\n", (int)id.len, id.ptr, (int)attempt.len, attempt.ptr,
+                     (int)lease.len, lease.ptr);
     if (n > 0 && (size_t)n < sizeof line && write(inst->log_fd, line, (size_t)n) < 0) {
         echo_log(inst->host, D8_LOG_ERROR, "echo: cannot write the execution log");
     }

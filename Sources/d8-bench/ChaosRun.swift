@@ -88,7 +88,8 @@ struct ChaosRun: ParsableCommand {
         processes.stopAll()
         let tally = load.tally.withLock { $0 }
         let executions = try ChaosExecutions(path: processes.executionLog)
-        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions)
+        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions,
+                                              orchestratorRestarted: processes.orchestratorKills > 0)
         if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
         verdict.problems += tally.refusals.map { "submit refused: \($0)" }
         if tally.idsByKey.count != tasks { verdict.problems.append("\(tasks - tally.idsByKey.count) submit(s) never answered") }
@@ -99,6 +100,7 @@ struct ChaosRun: ParsableCommand {
             "lost": verdict.lost, "duplicated": verdict.duplicated, "stuck": verdict.stuck, "failed": verdict.failed,
             "retried_tasks": verdict.retried, "stored": verdict.storedTotal,
             "executions": verdict.executions, "reexecuted_tasks": verdict.reexecuted,
+            "attempts_rerun_after_restart": verdict.attemptsRerun,
             "orchestrator_kills": processes.orchestratorKills, "worker_kills": processes.workerKills,
             "worker_kills_holding_leases": workerKillsHoldingLeases,
             "seconds": ((ContinuousClock.now - began).seconds * 10).rounded() / 10, "ok": verdict.ok,
