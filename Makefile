@@ -36,21 +36,27 @@ run: build
 test: setup
 	swift build --build-tests
 	$(MAKE) stage-plugins
-	# One test at a time: many tests start real orchestrators, workers and fake providers, and
-	# their timing checks mean nothing when fifty of them share two cores.
-	swift test --skip-build --no-parallel
+	# Tests that time nothing run in parallel; those that time things (timeouts, lease expiry,
+	# long-polls, real processes on timers) run after them, one at a time, since their timing
+	# checks mean nothing when fifty tests share two cores.
+	swift test --skip-build --parallel --skip '$(TIMED_TESTS)'
+	swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'
 	$(MAKE) test-tsan
+
+# The suites that time things, as a --filter/--skip pattern.
+TIMED_TESTS := WorkerEndToEndTests|D8ClientTests|ProviderPluginTests\.FailureTests|D8StoreTests\.GroupCommitTests|D8WorkerTests\.(HTTPTransport|EchoPluginTests)|D8ServerTests\.(LeaseTests|RestartTests|RoutingTests|PromptShapeTests|StatusWaitTests|FuzzTests)
 
 # The lock-free core again under ThreadSanitizer, in its own build folder.
 test-tsan: setup
 	swift test --sanitize=thread --scratch-path .build-tsan --filter D8CoreTests
 
-# Release builds; each benchmark prints one JSON object. The worker benchmark loads Plugins/libd8_echo.so.
+# Release builds; each benchmark prints one JSON object. The worker and backlog benchmarks load Plugins/libd8_echo.so.
 bench: build
 	swift build -c release
 	swift run -c release d8-bench queue --json
 	swift run -c release d8-bench dispatch --json
 	swift run -c release d8-bench worker --json
+	swift run -c release d8-bench backlog --json
 
 # The orchestrator's memory under steady load for SOAK_MINUTES (a release `d8 serve` process).
 SOAK_MINUTES ?= 10

@@ -88,12 +88,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The harness the tests and d8-bench share: d8 serve / d8 worker launchers, a raw HTTP
+        // connection, fake providers and plugin fixtures, /proc readings, a seeded generator.
+        .target(name: "D8Harness", dependencies: ["D8Core"]),
         .executableTarget(
             name: "d8-bench",
             dependencies: [
                 "D8Client",
                 "D8Core",
-                "D8Server",
+                "D8Harness",
                 "D8Store",
                 "D8Worker",
                 .product(name: "Logging", package: "swift-log"),
@@ -101,22 +104,20 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
-        .testTarget(name: "D8CoreTests", dependencies: ["D8Core"]),
+        .testTarget(name: "D8CoreTests", dependencies: ["D8Core", "D8Harness"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
-        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8TestSupport"]),
+        .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8Harness"]),
         .testTarget(
             name: "D8ServerTests",
             dependencies: [
-                "D8Server", "D8Core", "D8TestSupport",
+                "D8Server", "D8Core", "D8Harness",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Fake providers and process launchers shared by the test targets below.
-        .target(name: "D8TestSupport", dependencies: ["D8Core"], path: "Tests/D8TestSupport"),
         .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit"]),
-        .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
-        .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8TestSupport"]),
-        .testTarget(name: "D8ClientTests", dependencies: ["D8Client", "D8Core", "D8TestSupport"]),
+        .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
+        .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
+        .testTarget(name: "D8ClientTests", dependencies: ["D8Client", "D8Core", "D8Harness"]),
     ],
     cLanguageStandard: .c11
 )

@@ -8,14 +8,20 @@
  *
  * Config (the worker type's settings as one JSON object): {"delay_ms": N} sleeps N ms in each
  * execute, to simulate a slow provider. Every other key is ignored, as the ABI asks.
+ *
+ * With D8_ECHO_EXECUTION_LOG=FILE in the worker's environment, every successful execute appends
+ * "<task_id> <attempt> <lease>" to FILE, so a test can see which lease of which task ran (the
+ * chaos run catches a lease run twice, or a run after the attempt that completed).
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "d8_plugin.h"
 
@@ -23,6 +29,7 @@
 typedef struct echo_instance {
     const d8_host *host; /* valid until destroy returns (see d8_plugin.h, MEMORY) */
     long delay_ms;
+    int log_fd; /* D8_ECHO_EXECUTION_LOG, opened for appending; -1 when unset */
 } echo_instance;
 
 static void echo_log(const d8_host *host, int32_t level, const char *text) {
@@ -102,6 +109,13 @@ static void *echo_create(const d8_host *host, d8_str config, char *err, size_t e
     }
     inst->host = host;
     inst->delay_ms = delay;
+    const char *log_path = getenv("D8_ECHO_EXECUTION_LOG");
+    inst->log_fd = log_path && *log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (log_path && *log_path && inst->log_fd < 0) {
+        if (err_cap) snprintf(err, err_cap, "echo: cannot open D8_ECHO_EXECUTION_LOG %s", log_path);
+        free(inst);
+        return NULL;
+    }
     echo_log(host, D8_LOG_DEBUG, "echo: instance created");
     return inst;
 }
@@ -112,6 +126,27 @@ static int32_t echo_describe(void *instance, d8_emit_fn emit, void *ctx) {
     (void)instance;
     emit(ctx, (d8_str){json, sizeof json - 1});
     return D8_OK;
+}
+
+/* The text of member `key` of the task, unquoted if it is a string; empty when absent. */
+static d8_str member_text(d8_str task, const char *key) {
+    size_t start, end;
+    if (!find_member(task, key, &start, &end)) return (d8_str){task.ptr, 0};
+    if (end - start >= 2 && task.ptr[start] == '"') { start++; end--; }
+    return (d8_str){task.ptr + start, end - start};
+}
+
+/* Appends "<task_id> <attempt> <lease>\n" with one write(): O_APPEND keeps lines whole across
+ * the threads and worker processes sharing the file. */
+static void log_execution(const echo_instance *inst, d8_str task) {
+    if (inst->log_fd < 0) return;
+    d8_str id = member_text(task, "task_id"), attempt = member_text(task, "attempt"), lease = member_text(task, "lease");
+    char line[512];
+    int n = snprintf(line, sizeof line, "%.*s %.*s %.*s\n", (int)id.len, id.ptr, (int)attempt.len, attempt.ptr,
+                     (int)lease.len, lease.ptr);
+    if (n > 0 && (size_t)n < sizeof line && write(inst->log_fd, line, (size_t)n) < 0) {
+        echo_log(inst->host, D8_LOG_ERROR, "echo: cannot write the execution log");
+    }
 }
 
 static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *ctx,
@@ -143,12 +178,17 @@ static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *
     size_t tokens = task.len / 4; /* a rough stand-in for a tokenizer */
     n += (size_t)snprintf(out + n, cap - n, "\",\"model\":\"echo\",\"usage\":{\"input_tokens\":%zu,"
                           "\"output_tokens\":%zu},\"cost_usd\":0}", tokens, tokens);
+    log_execution(inst, task);
     emit(ctx, (d8_str){out, n}); /* the host copies it before emit returns */
     free(out);
     return D8_OK;
 }
 
-static void echo_destroy(void *instance) { free(instance); }
+static void echo_destroy(void *instance) {
+    echo_instance *inst = instance;
+    if (inst->log_fd >= 0) close(inst->log_fd);
+    free(inst);
+}
 
 static const d8_plugin echo_plugin = {
     sizeof(d8_plugin), D8_PLUGIN_ABI_VERSION, "echo", "1.0.0",

@@ -60,10 +60,13 @@ public final class PluginInstance: @unchecked Sendable { // describe/execute are
         }
     }
 
-    /// A plugin bug, not a task problem: worth a warning in the worker's log too.
+    /// D8_OK without a JSON object: a plugin bug, or a provider answer cut short or garbled on
+    /// its way through one. Either way it costs an attempt, not the task: a glitch passes on
+    /// the next attempt, and a plugin that always does it ends each task `dead` after
+    /// max_attempts with the reason kept. Worth a warning in the worker's log too.
     private func contractBroken(_ message: String) -> PluginOutcome {
         logger.warning("\(message)")
-        return .fail(message: message, details: nil)
+        return .retry(message: message, details: nil)
     }
 
     private static func message(_ error: ErrorBuffer, or fallback: String) -> String {

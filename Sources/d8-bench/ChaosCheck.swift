@@ -5,16 +5,20 @@ import Logging
 /// The verdict on a chaos run, read from the store's SQLite file after everything stopped.
 struct ChaosVerdict {
     var accepted = 0, completed = 0, lost = 0, duplicated = 0, stuck = 0, failed = 0
-    var storedTotal = 0, retried = 0
+    var storedTotal = 0, retried = 0, executions = 0, reexecuted = 0, attemptsRerun = 0
     var problems: [String] = []
 
     var ok: Bool { problems.isEmpty }
 
-    /// Every answered task must be stored `completed` once, by its last attempt; nothing else
-    /// may be stored (a key answered with two ids, or a row nobody was answered, is a duplicate).
-    static func check(dataDir: String, idsByKey: [String: Set<String>]) throws -> ChaosVerdict {
+    /// Every answered task must be stored `completed` once, by a lease a worker ran, with no
+    /// lease run twice and no run after the completing attempt; nothing else may be stored (a
+    /// key answered with two ids, or a row nobody was answered, is a duplicate).
+    static func check(dataDir: String, idsByKey: [String: Set<String>], executions: ChaosExecutions, orchestratorRestarted: Bool) throws -> ChaosVerdict {
         let store = try TaskStore(directory: dataDir, durability: .disk, logger: Logger(label: "chaos") { _ in SwiftLogNoOpLogHandler() })
         var verdict = ChaosVerdict()
+        verdict.executions = executions.total
+        verdict.reexecuted = executions.reexecuted
+        verdict.attemptsRerun = executions.attemptsRerunAfterRestart
         for (key, ids) in idsByKey.sorted(by: { $0.key < $1.key }) {
             if ids.count > 1 {
                 verdict.duplicated += ids.count - 1
@@ -35,10 +39,12 @@ struct ChaosVerdict {
                     let result = record.result.flatMap { try? JSONValue.parse($0) }
                     if result?["success"] != .bool(true) || result?["output"] == nil {
                         verdict.problems.append("\(id): completed without a successful result: \(record.result ?? "nil")")
-                    } else if result?["attempt"]?.intValue != record.attempt || record.attempt > record.maxAttempts {
-                        // The result kept is not the last attempt's: a second completion overwrote the row.
-                        verdict.duplicated += 1
-                        verdict.problems.append("\(id): result of attempt \(result?["attempt"]?.intValue ?? -1), row at attempt \(record.attempt)/\(record.maxAttempts)")
+                    } else {
+                        var found = executions.problems(taskID: id, completedAttempt: record.attempt, completedLease: record.lease,
+                                                         orchestratorRestarted: orchestratorRestarted)
+                        if record.attempt > record.maxAttempts { found.append("\(id): completed at attempt \(record.attempt) of \(record.maxAttempts)") }
+                        if !found.isEmpty { verdict.duplicated += 1 }
+                        verdict.problems += found
                     }
                 case .pending, .assigned, .held:
                     verdict.stuck += 1

@@ -1,8 +1,10 @@
+import D8Harness
 import Foundation
 
 /// The real `d8` processes of a chaos run: one orchestrator (restarted on its port and data
 /// folder after each SIGKILL) and workers (restarted under the same id). Logs are appended to
-/// files in the run's folder, so a violation can be traced.
+/// files in the run's folder, so a violation can be traced. Kills are counted as they land: a
+/// kill of a process that is not running is not one.
 final class ChaosProcesses: @unchecked Sendable { // driven by the run's one control thread
     let d8: URL
     let folder: String
@@ -10,12 +12,13 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
     let pluginsDir: String
     let workerTypes: [String]
     private(set) var port = 0
-    private var orchestrator: Process?
-    private var workers: [Process?]
+    private(set) var orchestratorKills = 0
+    private(set) var workerKills = 0
+    private var orchestrator: ServeProcess?
+    private var workers: [WorkerProcess?]
 
     init(folder: String, configPath: String, pluginsDir: String, workerTypes: [String]) {
-        // d8 is built beside d8-bench.
-        d8 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("d8")
+        d8 = D8Binary.url // built beside d8-bench
         self.folder = folder
         self.configPath = configPath
         self.pluginsDir = pluginsDir
@@ -30,56 +33,50 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
     func startOrchestrator() throws {
         var lastError = ""
         for _ in 0..<50 {
-            let (process, got, text) = try launchServe(
-                d8, arguments: ["--port", "\(port)", "--data-dir", folder + "/data", "--config", configPath, "--log-level", "warning"],
-                standardError: try appending(to: "orchestrator.log"))
-            if let got {
-                port = got
-                orchestrator = process
+            do {
+                let serve = try ServeProcess.start(dataDir: folder + "/data", config: configPath, port: port, logLevel: "warning",
+                                                   binary: d8, standardError: try appending(to: "orchestrator.log"))
+                port = serve.port
+                orchestrator = serve
                 return
+            } catch {
+                lastError = "\(error)"
+                Thread.sleep(forTimeInterval: 0.1)
             }
-            process.waitUntilExit()
-            lastError = text
-            Thread.sleep(forTimeInterval: 0.1)
         }
         throw ChaosFailure("d8 serve did not start: \(lastError); see \(folder)/orchestrator.log")
     }
 
     func killOrchestrator() {
-        guard let process = orchestrator else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let serve = orchestrator, serve.process.isRunning else { return }
+        serve.kill()
+        orchestratorKills += 1
         orchestrator = nil
     }
 
+    /// Where the Echo plugin of every worker appends "<task_id> <attempt>" per execution.
+    var executionLog: String { folder + "/executions.log" }
+
     func startWorker(_ index: Int) throws {
         let type = workerTypes[index]
-        let process = Process()
-        process.executableURL = d8
-        process.arguments = [
-            "worker", "--type", type, "--id", "chaos-\(type)", "--config", configPath, "--orchestrator", url,
-            "--plugins-dir", pluginsDir, "--poll-wait", "2", "--log-level", "warning",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try appending(to: "worker-\(type).log")
-        try process.run()
-        workers[index] = process
+        workers[index] = try WorkerProcess.start(
+            type: type, config: configPath, orchestrator: url, id: "chaos-\(type)", arguments: ["--poll-wait", "2", "--log-level", "warning"],
+            environment: ["D8_ECHO_EXECUTION_LOG": executionLog], pluginsDir: pluginsDir, logPath: folder + "/worker-\(type).log", binary: d8)
     }
 
     func killWorker(_ index: Int) {
-        guard let process = workers[index] else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let worker = workers[index], worker.process.isRunning else { return }
+        worker.kill()
+        workerKills += 1
         workers[index] = nil
     }
 
     /// SIGTERM to everything: workers hand back what they hold, the orchestrator flushes.
     func stopAll() {
-        for process in workers.compactMap({ $0 }) { process.terminate() }
-        for process in workers.compactMap({ $0 }) { process.waitUntilExit() }
+        for worker in workers.compactMap({ $0 }) { worker.terminate() }
+        for worker in workers.compactMap({ $0 }) { worker.process.waitUntilExit() }
         workers = workers.map { _ in nil }
-        orchestrator?.terminate()
-        orchestrator?.waitUntilExit()
+        orchestrator?.stop()
         orchestrator = nil
     }
 
@@ -95,17 +92,4 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
 struct ChaosFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// SplitMix64: a seeded generator, so a run's kill schedule and delays can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import D8Client
 import D8Core
+import D8Harness
 import Foundation
 
 /// The promise under fire: a real `d8 serve` (disk durability) and four `d8 worker` processes
 /// with the Echo plugin, steady submits, and SIGKILLs of the orchestrator and of workers at
-/// seeded random moments, each restarted. Afterwards, from the store's file: every task
-/// answered is completed exactly once, none is lost, duplicated or stuck.
+/// seeded random moments, each restarted. Afterwards, from the store's file and the Echo
+/// plugins' execution log: every task answered is completed exactly once, none is lost,
+/// duplicated or stuck. The kills reported are the ones that landed.
 struct ChaosRun: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "chaos", abstract: "Kill the orchestrator and workers under load; check that no accepted task is lost or duplicated.")
 
@@ -56,6 +58,7 @@ struct ChaosRun: ParsableCommand {
         load.start(done: loaded)
 
         // The kills, at seeded moments within the load.
+        var workerKillsHoldingLeases = 0
         let start = ContinuousClock.now
         var kills = (0..<orchestratorKills).map { _ in (Double.random(in: 0.1...0.9, using: &random) * duration, -1) }
             + (0..<workerKills).map { _ in (Double.random(in: 0.1...0.9, using: &random) * duration, Int.random(in: 0..<workerTypes.count, using: &random)) }
@@ -69,9 +72,14 @@ struct ChaosRun: ParsableCommand {
                 Thread.sleep(forTimeInterval: downFor)
                 try processes.startOrchestrator()
             } else {
-                processes.killWorker(target)
+                // The seeded worker, unless it holds no lease and another does: a kill must cost leases.
+                let busy = busyWorkers(url: processes.url, workerTypes: workerTypes)
+                let victim = busy.isEmpty || busy.contains(target) ? target : busy.min()!
+                let before = processes.workerKills
+                processes.killWorker(victim)
+                if processes.workerKills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
                 Thread.sleep(forTimeInterval: downFor)
-                try processes.startWorker(target)
+                try processes.startWorker(victim)
             }
         }
         loaded.wait()
@@ -79,7 +87,9 @@ struct ChaosRun: ParsableCommand {
         let drained = waitForDrain(url: processes.url, expected: load.tally.withLock { $0.idsByKey.count })
         processes.stopAll()
         let tally = load.tally.withLock { $0 }
-        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey)
+        let executions = try ChaosExecutions(path: processes.executionLog)
+        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions,
+                                              orchestratorRestarted: processes.orchestratorKills > 0)
         if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
         verdict.problems += tally.refusals.map { "submit refused: \($0)" }
         if tally.idsByKey.count != tasks { verdict.problems.append("\(tasks - tally.idsByKey.count) submit(s) never answered") }
@@ -89,7 +99,10 @@ struct ChaosRun: ParsableCommand {
             "answered_repeat": tally.repeated, "submit_retries": tally.retries, "completed": verdict.completed,
             "lost": verdict.lost, "duplicated": verdict.duplicated, "stuck": verdict.stuck, "failed": verdict.failed,
             "retried_tasks": verdict.retried, "stored": verdict.storedTotal,
-            "orchestrator_kills": orchestratorKills, "worker_kills": workerKills,
+            "executions": verdict.executions, "reexecuted_tasks": verdict.reexecuted,
+            "attempts_rerun_after_restart": verdict.attemptsRerun,
+            "orchestrator_kills": processes.orchestratorKills, "worker_kills": processes.workerKills,
+            "worker_kills_holding_leases": workerKillsHoldingLeases,
             "seconds": ((ContinuousClock.now - began).seconds * 10).rounded() / 10, "ok": verdict.ok,
         ]
         if !verdict.ok {
@@ -123,6 +136,13 @@ struct ChaosRun: ParsableCommand {
               chaos: { route: [\(workerTypes.joined(separator: ", "))], strategy: ordered, spill_after: 200ms }
 
             """
+    }
+
+    /// Indices of the workers that hold leases now, by the orchestrator's list (none if it does not answer).
+    func busyWorkers(url: String, workerTypes: [String]) -> Set<Int> {
+        guard case let .success(list) = APIEndpoint(baseURL: url, token: nil).call("GET", "/api/workers/list", timeout: .seconds(2)) else { return [] }
+        let busy = (list["workers"]?.arrayValue ?? []).filter { ($0["busy_slots"]?.intValue ?? 0) > 0 }.compactMap { $0["worker_id"]?.stringValue }
+        return Set(workerTypes.indices.filter { busy.contains("chaos-\(workerTypes[$0])") })
     }
 
     /// Waits until the store holds every answered task and none is pending, assigned or held.

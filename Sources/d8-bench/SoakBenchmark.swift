@@ -1,5 +1,6 @@
 import ArgumentParser
 import D8Core
+import D8Harness
 import Foundation
 import Synchronization
 
@@ -30,11 +31,7 @@ struct SoakBenchmark: ParsableCommand {
     var json = false
 
     func run() throws {
-        let binary = d8 ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("d8").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw ValidationError("no d8 executable at \(binary): build it with `swift build -c release`") }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("d8-soak-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = try SoakServer(binary: binary, dataDir: dir)
+        let server = try BenchServer.start(durability: "disk", binary: d8)
         defer { server.stop() }
 
         let load = SoakLoad()
@@ -45,10 +42,10 @@ struct SoakBenchmark: ParsableCommand {
         var samples: [(seconds: Double, rssMB: Double)] = []
         let start = ContinuousClock.now, total = minutes * 60
         while (ContinuousClock.now - start).seconds < total {
-            samples.append(((ContinuousClock.now - start).seconds, server.residentMB()))
+            samples.append(((ContinuousClock.now - start).seconds, server.usage.residentMB))
             Thread.sleep(forTimeInterval: min(sampleEvery, max(0.1, total - (ContinuousClock.now - start).seconds)))
         }
-        samples.append(((ContinuousClock.now - start).seconds, server.residentMB()))
+        samples.append(((ContinuousClock.now - start).seconds, server.usage.residentMB))
         load.stop.store(true, ordering: .relaxed)
         done.wait()
 
@@ -68,7 +65,7 @@ struct SoakBenchmark: ParsableCommand {
     private func startSubmitter(port: Int, load: SoakLoad, group: DispatchGroup) {
         group.enter()
         Thread {
-            let connection = BenchHTTPConnection(port: port)
+            let connection = RawHTTPConnection.connected(port: port)
             let interval = 1 / rate
             var next = ContinuousClock.now
             var n = 0
@@ -87,7 +84,7 @@ struct SoakBenchmark: ParsableCommand {
     private func startWorker(port: Int, id: String, load: SoakLoad, group: DispatchGroup) {
         group.enter()
         Thread {
-            let connection = BenchHTTPConnection(port: port)
+            let connection = RawHTTPConnection.connected(port: port)
             _ = connection.request("POST", "/api/workers/register", json: ["worker_id": .string(id), "worker_type": "echo", "capabilities": ["slots": 16]])
             while !load.stop.load(ordering: .relaxed) {
                 let reply = connection.request("GET", "/api/workers/\(id)/tasks?wait=1&max=16")
@@ -107,33 +104,4 @@ final class SoakLoad: Sendable {
     let stop = Atomic<Bool>(false)
     let submitted = Atomic<Int>(0)
     let completed = Atomic<Int>(0)
-}
-
-/// `d8 serve` as a child process on a free port, so its memory is the orchestrator's alone.
-struct SoakServer {
-    let process: Process
-    let port: Int
-
-    init(binary: String, dataDir: String) throws {
-        let (process, port, _) = try launchServe(URL(fileURLWithPath: binary), arguments: ["--port", "0", "--data-dir", dataDir, "--log-level", "error"])
-        guard let port else {
-            process.terminate()
-            throw ValidationError("d8 serve did not report its port")
-        }
-        self.process = process
-        self.port = port
-    }
-
-    /// VmRSS of the process, in MiB.
-    func residentMB() -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        let kb = Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
-        return kb / 1024
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import D8Client
 import D8Core
+import D8Harness
 import D8Worker
 import Dispatch
 import Foundation
@@ -9,7 +10,7 @@ import Synchronization
 
 /// What `d8 worker` adds per task, and how many tasks one worker moves: the real runtime (lease
 /// loop, slot threads, the plugin through the C ABI, results over libcurl) with the Echo plugin
-/// at zero delay, against an in-process release orchestrator with a full queue. The baseline,
+/// at zero delay, against a release `d8 serve` process with a full queue. The baseline,
 /// measured in the same run, is the leanest possible worker: one raw keep-alive socket that
 /// leases and posts results with no runtime, no plugin and no libcurl.
 struct WorkerBenchmark: ParsableCommand {
@@ -25,10 +26,9 @@ struct WorkerBenchmark: ParsableCommand {
     var json = false
 
     func run() throws {
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("d8-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
         // process durability: the store's fsync is the orchestrator's cost, not the worker's.
-        let server = try BenchServer.start(dataDir: dataDir, durability: .process)
+        let server = try BenchServer.start(durability: "process", pluginsDir: pluginsDir)
+        defer { server.stop() }
         var scenarios: [[String: Any]] = [rawWorker(port: server.port)]
         for slots in [1, 16] { scenarios.append(try d8Worker(port: server.port, slots: slots)) }
         let report: [String: Any] = [
@@ -43,7 +43,7 @@ struct WorkerBenchmark: ParsableCommand {
 
     /// Fills the queue with `tasks` echo tasks, in batches, before a worker starts.
     func fillQueue(port: Int) {
-        let connection = BenchHTTPConnection(port: port)
+        let connection = RawHTTPConnection.connected(port: port)
         var sent = 0
         while sent < tasks {
             let n = min(500, tasks - sent)
@@ -92,7 +92,7 @@ struct WorkerBenchmark: ParsableCommand {
     /// The baseline: lease one task, post its result, repeat, on one raw socket.
     func rawWorker(port: Int) -> [String: Any] {
         fillQueue(port: port)
-        let connection = BenchHTTPConnection(port: port)
+        let connection = RawHTTPConnection.connected(port: port)
         let id = "raw-\(UUID().uuidString.prefix(6))"
         _ = connection.request("POST", "/api/workers/register", json: ["worker_id": .string(id), "worker_type": "echo", "capabilities": ["slots": 1]])
         var added: [Double] = []

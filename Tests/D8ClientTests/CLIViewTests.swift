@@ -1,6 +1,6 @@
 import D8Client
 import D8Core
-import D8TestSupport
+import D8Harness
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import D8TestSupport
+import D8Harness
 import Foundation
 
 /// What one run of the `d8` executable printed and how it exited.

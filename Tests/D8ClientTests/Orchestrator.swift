@@ -1,6 +1,6 @@
 import D8Client
 import D8Core
-import D8TestSupport
+import D8Harness
 import Foundation
 
 /// A real `d8 serve` on a loopback port with its own config and data folder, killed by `stop`.

@@ -2,6 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 @testable import D8Core
+import D8Harness
 
 @Suite("TaskQueue under concurrent producers and consumers")
 struct TaskQueueConcurrencyTests {
@@ -16,7 +17,7 @@ struct TaskQueueConcurrencyTests {
         onThreads(producers + consumers) { thread in
             if thread < producers {
                 var id = UInt64(thread + 1)
-                var rng = SplitMix(seed: id)
+                var rng = SeededGenerator(seed: id)
                 while id <= UInt64(total) {
                     do {
                         try queue.push(id, priority: 1 + Int(rng.next() % 10), now: id / 1000)
@@ -82,18 +83,5 @@ final class SeenIDs: Sendable {
         var counts = [UInt8](repeating: 0, count: n + 1)
         for batch in batches.withLock({ $0 }) { for id in batch { counts[Int(id)] &+= 1 } }
         return (counts.dropFirst().count { $0 > 1 }, counts.dropFirst().count { $0 == 0 })
-    }
-}
-
-/// A tiny deterministic generator: the tests must not depend on the system's randomness.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

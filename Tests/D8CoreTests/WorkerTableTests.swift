@@ -2,6 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 @testable import D8Core
+import D8Harness
 
 @Suite("WorkerTable: membership, slots, heartbeats and the reaper")
 struct WorkerTableTests {
@@ -105,24 +106,36 @@ struct WorkerTableTests {
     }
 
     /// Threads take and give back slots on shared workers while others heartbeat and a reaper
-    /// runs: the free-slot counts end exact, and no slot is over-taken.
+    /// runs: the free-slot counts end exact, and no slot is over-taken. Six acquirers, each
+    /// holding up to two slots at once, race for two slots a worker, so a lost update in the
+    /// table would let more holders in than there are slots; the holders are counted outside
+    /// the table, which cannot be trusted to count its own mistake.
     @Test func concurrentSlotsHeartbeatsAndReaperAgree() throws {
-        let types = 3, workersPerType = 8, slots = 4
+        let types = 3, workersPerType = 2, slots = 2, acquirers = 6, heldAtOnce = 2
         let table = try WorkerTable(capacity: 64, typeCount: types)
         let ids = (0..<types * workersPerType).map { UInt64($0 + 1) }
         for id in ids { try table.register(id, type: Int(id) % types, slots: slots, now: 0) }
+        let holders = Locked([UInt64: Int]())
         let overTaken = Atomic<Int>(0)
+        #expect(acquirers * heldAtOnce > slots, "more would-be holders than slots, or nothing can be over-taken")
 
-        onThreads(6) { thread in
-            var rng = SplitMix(seed: UInt64(thread))
-            for step in 0..<50_000 {
+        onThreads(2 + acquirers) { thread in
+            var rng = SeededGenerator(seed: UInt64(thread))
+            for step in 0..<20_000 {
                 let id = ids[Int(rng.next() % UInt64(ids.count))]
                 switch thread {
                 case 0: try? table.heartbeat(id, now: UInt64(step))
                 case 1: _ = table.reap(now: 10, timeout: 1_000_000) // nobody is that late
                 default:
-                    if (try? table.acquireSlot(id)) == true {
+                    var got = 0
+                    for _ in 0..<heldAtOnce where (try? table.acquireSlot(id)) == true {
+                        got += 1
+                        let held = holders.withLock { $0[id, default: 0] += 1; return $0[id]! }
+                        if held > slots { overTaken.add(1, ordering: .relaxed) }
                         if let row = table.worker(id), row.busySlots > row.totalSlots { overTaken.add(1, ordering: .relaxed) }
+                    }
+                    for _ in 0..<got {
+                        holders.withLock { $0[id, default: 0] -= 1 }
                         try? table.releaseSlot(id)
                     }
                 }

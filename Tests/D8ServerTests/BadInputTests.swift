@@ -1,4 +1,5 @@
 import D8Core
+import D8Harness
 import Foundation
 import Testing
 
@@ -47,33 +48,33 @@ struct BadInputTests {
 
     @Test(arguments: cases)
     func refusedInWords(_ bad: Case) async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let reply = try await server.client.send(bad.method, bad.path, body: bad.body.map { Data($0.utf8) }, contentType: bad.contentType)
-        #expect(reply.status == bad.status, "\(reply.body)")
-        #expect(reply["error"]?.stringValue?.contains(bad.says) == true, "\(reply.body)")
-        #expect(reply["code"]?.stringValue?.isEmpty == false)
-        #expect(try await server.client.get("/health").status == 200)
+        try await withLiveServer { server in
+            let reply = try await server.client.send(bad.method, bad.path, body: bad.body.map { Data($0.utf8) }, contentType: bad.contentType)
+            #expect(reply.status == bad.status, "\(reply.body)")
+            #expect(reply["error"]?.stringValue?.contains(bad.says) == true, "\(reply.body)")
+            #expect(reply["code"]?.stringValue?.isEmpty == false)
+            #expect(try await server.client.get("/health").status == 200)
+        }
     }
 
     @Test func aBodyOverTheLimitIs413() async throws {
-        let server = try await LiveServer.start { $0.server.maxBodyBytes = 1024 }
-        defer { Task { await server.stop() } }
-        let big = #"{"type": "echo", "data": {"p": ""# + String(repeating: "x", count: 4096) + #""}}"#
-        let reply = try await server.client.send("POST", "/api/tasks/submit", body: Data(big.utf8), contentType: "application/json")
-        #expect(reply.status == 413)
-        #expect(reply["code"] == "body_too_large")
-        #expect(try await server.client.get("/health").status == 200)
+        try await withLiveServer { $0.server.maxBodyBytes = 1024 } run: { server in
+            let big = #"{"type": "echo", "data": {"p": ""# + String(repeating: "x", count: 4096) + #""}}"#
+            let reply = try await server.client.send("POST", "/api/tasks/submit", body: Data(big.utf8), contentType: "application/json")
+            #expect(reply.status == 413)
+            #expect(reply["code"] == "body_too_large")
+            #expect(try await server.client.get("/health").status == 200)
+        }
     }
 
     @Test func invalidUTF8BytesAreRefused() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        var bytes = Data(#"{"type": "echo", "data": {"p": ""#.utf8)
-        bytes.append(contentsOf: [0xff, 0xfe, 0xc3])
-        bytes.append(contentsOf: Data(#""}}"#.utf8))
-        let reply = try await server.client.send("POST", "/api/tasks/submit", body: bytes, contentType: "application/json")
-        #expect(reply.status == 400)
-        #expect(try await server.client.get("/health").status == 200)
+        try await withLiveServer { server in
+            var bytes = Data(#"{"type": "echo", "data": {"p": ""#.utf8)
+            bytes.append(contentsOf: [0xff, 0xfe, 0xc3])
+            bytes.append(contentsOf: Data(#""}}"#.utf8))
+            let reply = try await server.client.send("POST", "/api/tasks/submit", body: bytes, contentType: "application/json")
+            #expect(reply.status == 400)
+            #expect(try await server.client.get("/health").status == 200)
+        }
     }
 }

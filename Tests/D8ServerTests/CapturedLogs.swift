@@ -1,6 +1,6 @@
 import D8Core
 import D8Server
-import D8TestSupport
+import D8Harness
 import Foundation
 import Logging
 import Synchronization
@@ -59,4 +59,11 @@ struct LoggedServer {
         run.cancel()
         _ = try? await run.value
     }
+}
+
+extension LoggedServer: StoppableServer {}
+
+/// Runs `body` against a fresh `LoggedServer` and stops it (awaited) when `body` returns or throws.
+func withLoggedServer<T>(_ configure: (inout D8Config) -> Void, run body: (LoggedServer) async throws -> T) async throws -> T {
+    try await stopping(try await LoggedServer.start(configure), body)
 }

@@ -1,4 +1,5 @@
 import D8Core
+import D8Harness
 import Foundation
 
 /// One hostile request and what must come back. Every answer must also keep the invariants
@@ -11,6 +12,8 @@ struct FuzzCase {
         case status(Int, codes: Set<String> = [])
         /// Malformed HTTP, refused before d8's router sees it: a 4xx or a closed connection.
         case protocolError
+        /// A body that breaks the API's rules (the reason given): any 4xx.
+        case clientError(String)
     }
 
     let label: String
@@ -256,7 +259,10 @@ struct FuzzCorpus {
         var bytes = body.jsonBytes
         if roll % 7 == 0 { bytes = mangle(bytes) }
         headers.append(("Content-Type", roll % 13 == 0 ? "text/plain" : "application/json"))
-        return FuzzCase(label: "random \(op) \(String(decoding: bytes.prefix(60), as: UTF8.self))", bytes: httpRequest(op.method, target, headers: headers, body: bytes))
+        let label = "random \(op) \(String(decoding: bytes.prefix(60), as: UTF8.self))"
+        let invalid: String? // why the body must be refused, when it must
+        if roll % 13 == 0 { invalid = "not sent as JSON" } else if let parsed = try? JSONValue.parse(bytes) { invalid = schema.violation(in: parsed) } else { invalid = "not JSON" }
+        return FuzzCase(label: label, bytes: httpRequest(op.method, target, headers: headers, body: bytes), expect: invalid.map { .clientError($0) } ?? .anything)
     }
 
     private mutating func pathValue(ids: [String]) -> String {

@@ -1,4 +1,5 @@
 import D8Core
+import D8Harness
 import Foundation
 import Testing
 
@@ -12,13 +13,11 @@ struct FuzzTests {
     static let maxBody = 256 * 1024
     static let seed: UInt64 = 0xD8F0_22ED
 
-    static func start() async throws -> LiveServer {
-        try await LiveServer.start { config in
-            config.auth.clientKeys = [ClientKey(name: "fuzz", key: clientKey)]
-            config.auth.workerToken = workerToken
-            config.server.maxBodyBytes = maxBody
-            config.server.durability = .process // fsync is not what this test is about
-        }
+    static func configure(_ config: inout D8Config) {
+        config.auth.clientKeys = [ClientKey(name: "fuzz", key: clientKey)]
+        config.auth.workerToken = workerToken
+        config.server.maxBodyBytes = maxBody
+        config.server.durability = .process // fsync is not what this test is about
     }
 
     /// What went wrong with one answer, or nil when it keeps every rule.
@@ -37,6 +36,8 @@ struct FuzzTests {
         case .protocolError:
             if !(400..<500).contains(response.status) { return "\(fuzz.label): malformed HTTP answered \(response.status)" }
             return nil // refused by the HTTP layer, before d8's router
+        case let .clientError(why):
+            if !(400..<500).contains(response.status) { return "\(fuzz.label): \(response.status) for a body \(why)" }
         case let .status(status, expected):
             if response.status != status { return "\(fuzz.label): \(response.status) instead of \(status): \(text.prefix(200))" }
             if !expected.isEmpty, let code = (try? JSONValue.parse(response.body))?["code"]?.stringValue, !expected.contains(code) {
@@ -93,72 +94,74 @@ struct FuzzTests {
     }
 
     @Test func tenThousandHostileRequests() async throws {
-        let server = try await Self.start()
-        defer { Task { await server.stop() } }
-        let spec = APISpec.shared
-        let codes = Set(spec.errorCodes)
-        #expect(codes.count >= 15)
-        let rssBefore = residentBytes()
-        let started = ContinuousClock.now
-        let port = server.port
-        let report = try await onThread {
-            var corpus = FuzzCorpus(spec: spec, maxBody: Self.maxBody, clientKey: Self.clientKey, workerToken: Self.workerToken, rng: SeededGenerator(seed: Self.seed))
-            let handMade = corpus.wrongTypes() + corpus.truncations() + corpus.malformedJSON() + corpus.invalidUTF8()
-                + corpus.deepNesting() + corpus.hugeBodies() + corpus.unknownRoutes() + corpus.headerAbuse() + corpus.protocolAbuse()
-            // Workers and tasks that exist, so random requests reach past the 404s.
-            let ids = IDs()
-            var report = Report()
-            Self.run(port: port, cases: handMade, codes: codes, ids: ids, into: &report)
-            let random = (0..<max(0, 10_000 - report.requests)).lazy.map { _ in corpus.random(ids: ids.all) }
-            Self.run(port: port, cases: random, codes: codes, ids: ids, into: &report)
-            return report
+        try await withLiveServer(Self.configure) { server in
+            let spec = APISpec.shared
+            let codes = Set(spec.errorCodes)
+            #expect(codes.count >= 15)
+            let rssBefore = ProcessUsage.current.residentBytes
+            let started = ContinuousClock.now
+            let port = server.port
+            let report = try await onThread {
+                var corpus = FuzzCorpus(spec: spec, maxBody: Self.maxBody, clientKey: Self.clientKey, workerToken: Self.workerToken, rng: SeededGenerator(seed: Self.seed))
+                let handMade = corpus.wrongTypes() + corpus.truncations() + corpus.malformedJSON() + corpus.invalidUTF8()
+                    + corpus.deepNesting() + corpus.hugeBodies() + corpus.unknownRoutes() + corpus.headerAbuse() + corpus.protocolAbuse()
+                // Workers and tasks that exist, so random requests reach past the 404s.
+                let ids = IDs()
+                var report = Report()
+                Self.run(port: port, cases: handMade, codes: codes, ids: ids, into: &report)
+                let random = (0..<max(0, 10_000 - report.requests)).lazy.map { _ in corpus.random(ids: ids.all) }
+                Self.run(port: port, cases: random, codes: codes, ids: ids, into: &report)
+                return report
+            }
+            let growth = ProcessUsage.current.residentBytes - rssBefore
+            print("fuzz: \(report.requests) requests, \(report.healthChecks) health checks, RSS +\(growth >> 20) MiB, \(ContinuousClock.now - started)")
+            #expect(report.failures.isEmpty, "\(report.failures.count) failures:\n\(report.failures.prefix(200).joined(separator: "\n"))")
+            #expect(report.requests >= 10_000)
+            #expect(report.healthChecks >= 20)
+            #expect(growth < 200 << 20, "resident memory grew by \(growth >> 20) MiB")
         }
-        let growth = residentBytes() - rssBefore
-        print("fuzz: \(report.requests) requests, \(report.healthChecks) health checks, RSS +\(growth >> 20) MiB, \(ContinuousClock.now - started)")
-        #expect(report.failures.isEmpty, "\(report.failures.count) failures:\n\(report.failures.prefix(200).joined(separator: "\n"))")
-        #expect(report.requests >= 10_000)
-        #expect(report.healthChecks >= 20)
-        #expect(growth < 200 << 20, "resident memory grew by \(growth >> 20) MiB")
     }
 
     /// Clients that send a request a byte at a time, and one that stops halfway: the server
     /// keeps answering others meanwhile and answers the slow ones correctly.
     @Test func slowClientsDoNotStallTheServer() async throws {
-        let server = try await Self.start()
-        defer { Task { await server.stop() } }
-        let port = server.port
-        let submit = httpRequest("POST", "/api/tasks/submit", headers: [("Authorization", "Bearer \(Self.clientKey)"), ("Content-Type", "application/json")],
-                                 body: Array(#"{"type":"echo","data":{"prompt":"slow"}}"#.utf8))
-        let slow = (0..<3).map { _ in
-            Task {
-                try await onThread {
-                    let connection = try RawHTTPConnection(port: port)
-                    for byte in submit {
-                        connection.send([byte])
-                        usleep(4_000)
+        try await withLiveServer(Self.configure) { server in
+            let port = server.port
+            let submit = httpRequest("POST", "/api/tasks/submit", headers: [("Authorization", "Bearer \(Self.clientKey)"), ("Content-Type", "application/json")],
+                                     body: Array(#"{"type":"echo","data":{"prompt":"slow"}}"#.utf8))
+            // async let: structured, so both are awaited even when a check below throws.
+            async let slow: [Int] = withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await onThread {
+                            let connection = try RawHTTPConnection(port: port)
+                            for byte in submit {
+                                connection.send([byte])
+                                usleep(4_000)
+                            }
+                            return try connection.readResponse().status
+                        }
                     }
-                    return try connection.readResponse().status
                 }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-        }
-        let stalled = Task {
-            try await onThread {
+            async let stalled: Int = onThread {
                 let connection = try RawHTTPConnection(port: port)
                 connection.send(Array(submit.prefix(40)))
                 sleep(2)
                 return 0
             }
+            // Meanwhile, each /health answers at once.
+            for _ in 0..<10 {
+                let asked = ContinuousClock.now
+                let status = try await onThread { try RawHTTPConnection(port: port, timeout: .seconds(2)).request(httpRequest("GET", "/health")).status }
+                #expect(status == 200)
+                #expect(ContinuousClock.now - asked < .seconds(1))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            for status in try await slow { #expect(status == 201) }
+            _ = try await stalled
+            #expect(try await server.client.get("/health").status == 200)
         }
-        // Meanwhile, each /health answers at once.
-        for _ in 0..<10 {
-            let asked = ContinuousClock.now
-            let status = try await onThread { try RawHTTPConnection(port: port, timeout: .seconds(2)).request(httpRequest("GET", "/health")).status }
-            #expect(status == 200)
-            #expect(ContinuousClock.now - asked < .seconds(1))
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        for client in slow { #expect(try await client.value == 201) }
-        _ = try await stalled.value
-        #expect(try await server.client.get("/health").status == 200)
     }
 }

@@ -1,6 +1,6 @@
 import D8Core
 import D8Server
-import D8TestSupport
+import D8Harness
 import Foundation
 import Hummingbird
 #if canImport(FoundationNetworking)
@@ -44,6 +44,31 @@ final class LiveServer: Sendable {
     }
 
     var client: HTTPTestClient { HTTPTestClient(port: port) }
+}
+
+/// Runs `body` against a fresh `LiveServer` and stops it (awaited) when `body` returns or throws.
+func withLiveServer<T>(_ configure: (inout D8Config) -> Void = { _ in }, run body: (LiveServer) async throws -> T) async throws -> T {
+    try await stopping(try await LiveServer.start(configure), body)
+}
+
+func withLiveServer<T>(config: D8Config, run body: (LiveServer) async throws -> T) async throws -> T {
+    try await stopping(try await LiveServer.start(config: config), body)
+}
+
+/// A server that `stopping` can tear down.
+protocol StoppableServer { func stop() async }
+extension LiveServer: StoppableServer {}
+
+/// Runs `body` with `server`, then awaits `server.stop()`, on success or error alike.
+func stopping<S: StoppableServer, T>(_ server: S, _ body: (S) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
 }
 
 /// A small HTTP client for tests: JSON in, status and JSON out.
@@ -113,15 +138,4 @@ struct HTTPTestClient: Sendable {
               let task = try await poll(worker)["task"], task != .null else { throw CocoaError(.featureUnsupported) }
         return (id, task)
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; for waiting on the orchestrator's
-/// background loop (reaper, lease expiry), never for timing a result.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return try await condition()
 }

@@ -1,4 +1,4 @@
-import D8TestSupport
+import D8Harness
 import D8Core
 import Foundation
 import Testing
@@ -7,23 +7,23 @@ import Testing
 @Suite("OpenAPI document")
 struct OpenAPITests {
     @Test func theServedDocumentIsTheFileByteForByte() async throws {
-        let server = try await LiveServer.start { $0.auth.clientKeys = [ClientKey(name: "c", key: "ck-openapi")] }
-        defer { Task { await server.stop() } }
-        let port = server.port
-        let response = try await onThread { try RawHTTPConnection(port: port).request(httpRequest("GET", "/openapi.yaml")) }
-        #expect(response.status == 200, "open without a key")
-        #expect(response.header("content-type") == "application/yaml")
-        #expect(Data(response.body) == (try Data(contentsOf: APISpec.documentURL)), "paste docs/openapi.yaml into Sources/D8Server/HTTP/OpenAPIDocument.swift")
+        try await withLiveServer { $0.auth.clientKeys = [ClientKey(name: "c", key: "ck-openapi")] } run: { server in
+            let port = server.port
+            let response = try await onThread { try RawHTTPConnection(port: port).request(httpRequest("GET", "/openapi.yaml")) }
+            #expect(response.status == 200, "open without a key")
+            #expect(response.header("content-type") == "application/yaml")
+            #expect(Data(response.body) == (try Data(contentsOf: APISpec.documentURL)), "paste docs/openapi.yaml into Sources/D8Server/HTTP/OpenAPIDocument.swift")
+        }
     }
 
     @Test func everyDocumentedRouteAnswers() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        #expect(APISpec.shared.operations.count >= 17)
-        for op in APISpec.shared.operations {
-            let reply = try await server.client.send(op.method, op.filled { _ in "x" })
-            // The handler may refuse the request (a 404 for task x), but the router must know the route.
-            #expect(reply.status != 405 && reply["error"]?.stringValue?.hasPrefix("no route") != true, "\(op): \(reply.status) \(reply.body)")
+        try await withLiveServer { server in
+            #expect(APISpec.shared.operations.count >= 17)
+            for op in APISpec.shared.operations {
+                let reply = try await server.client.send(op.method, op.filled { _ in "x" })
+                // The handler may refuse the request (a 404 for task x), but the router must know the route.
+                #expect(reply.status != 405 && reply["error"]?.stringValue?.hasPrefix("no route") != true, "\(op): \(reply.status) \(reply.body)")
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-import D8TestSupport
+import D8Harness
 import D8Worker
 import Logging
 import Synchronization

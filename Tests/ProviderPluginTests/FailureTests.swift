@@ -1,5 +1,5 @@
 import D8Core
-import D8TestSupport
+import D8Harness
 import D8Worker
 import Testing
 

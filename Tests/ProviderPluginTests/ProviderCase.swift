@@ -1,5 +1,5 @@
 import D8Core
-import D8TestSupport
+import D8Harness
 
 /// What a provider's request carried, read back from its own wire format.
 struct SentChat: Equatable {

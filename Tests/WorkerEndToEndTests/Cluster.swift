@@ -1,6 +1,6 @@
 import D8Client
 import D8Core
-import D8TestSupport
+import D8Harness
 import Foundation
 
 /// A real orchestrator process on a loopback port with its own config file and data folder,
@@ -88,16 +88,6 @@ final class Cluster: @unchecked Sendable { // used by one test at a time
         guard done else { throw ProcessFailure("task \(taskID) did not finish in \(timeout): \(last.jsonString)") }
         return last
     }
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return (try? condition()) == true
 }
 
 extension String {

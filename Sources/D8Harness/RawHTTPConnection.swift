@@ -5,18 +5,20 @@ import Glibc
 
 /// A blocking HTTP/1.1 keep-alive connection to 127.0.0.1 that sends bytes exactly as given,
 /// so tests can send what no well-behaved client would. Use it on a thread of its own
-/// (`onThread`), never on Swift's cooperative pool, which the in-process server needs.
-final class RawHTTPConnection {
-    struct Response {
-        let status: Int
-        let headers: [(name: String, value: String)]
-        let body: [UInt8]
-        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name }?.value }
+/// (`onThread`), never on Swift's cooperative pool, which an in-process server needs. The
+/// benchmarks use it too: their client must cost far less than the orchestrator they measure.
+// Sendable: a connection is handed to the one thread that uses it, never shared between two at once.
+public final class RawHTTPConnection: @unchecked Sendable {
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: [(name: String, value: String)]
+        public let body: [UInt8]
+        public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name }?.value }
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case connect, closed, timedOut, garbled(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .connect: "cannot connect"
             case .closed: "the server closed the connection without an answer"
@@ -29,7 +31,7 @@ final class RawHTTPConnection {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeout: Duration = .seconds(10)) throws {
+    public init(port: Int, timeout: Duration = .seconds(10)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -50,7 +52,7 @@ final class RawHTTPConnection {
 
     /// Sends `bytes`; a server that closed the connection early (after a 413, say) is not an error
     /// here: the answer it sent first is still read.
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -60,7 +62,7 @@ final class RawHTTPConnection {
     }
 
     /// Reads one answer; `head` is true for a HEAD request, whose answer has no body.
-    func readResponse(head: Bool = false) throws(Failure) -> Response {
+    public func readResponse(head: Bool = false) throws(Failure) -> Response {
         var end = headerEnd()
         while end == nil {
             try fill()
@@ -88,7 +90,7 @@ final class RawHTTPConnection {
         return Response(status: status, headers: headers, body: Array(buffer[..<length]))
     }
 
-    func request(_ bytes: [UInt8], head: Bool = false) throws(Failure) -> Response {
+    public func request(_ bytes: [UInt8], head: Bool = false) throws(Failure) -> Response {
         send(bytes)
         return try readResponse(head: head)
     }
@@ -125,42 +127,4 @@ final class RawHTTPConnection {
         if n < 0 { throw errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed }
         buffer += chunk[..<n]
     }
-}
-
-/// An HTTP/1.1 request as bytes: `Host` and `Content-Length` are added unless `raw` is set.
-func httpRequest(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [], raw: Bool = false) -> [UInt8] {
-    var head = "\(method) \(target) HTTP/1.1\r\n"
-    if !raw { head += "Host: 127.0.0.1\r\nContent-Length: \(body.count)\r\n" }
-    for (name, value) in headers { head += "\(name): \(value)\r\n" }
-    return Array((head + "\r\n").utf8) + body
-}
-
-/// Runs blocking work on a thread of its own, so the cooperative pool stays free for the server.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try work() }) }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failing fuzz run can be repeated exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// The resident memory of this process (the in-process server included), from /proc.
-func residentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return 0 }
-    return kB * 1024
 }

@@ -36,19 +36,34 @@ public func temporaryDirectory() -> String {
 
 /// `d8 serve` as a child process. Started on port 0 it reports the port it got; restarted with
 /// that port, it comes back where its workers expect it.
-public struct ServeProcess {
+public struct ServeProcess: @unchecked Sendable { // Process is thread-safe for what is used here
     public let process: Process
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
+    public var usage: ProcessUsage { ProcessUsage(pid: process.processIdentifier) }
 
-    public static func start(dataDir: String, config: String? = nil, port: Int = 0) throws -> ServeProcess {
+    public static func start(dataDir: String, config: String? = nil, port: Int = 0, logLevel: String = "error",
+                             binary: URL = D8Binary.url, standardError: FileHandle? = nil) throws -> ServeProcess {
+        let arguments = ["--port", "\(port)", "--data-dir", dataDir, "--log-level", logLevel] + (config.map { ["--config", $0] } ?? [])
+        let (process, reported, firstLine) = try launch(binary, arguments: arguments, standardError: standardError)
+        guard let reported else {
+            process.terminate()
+            process.waitUntilExit()
+            throw ProcessFailure("d8 serve did not report its port: \(firstLine)")
+        }
+        return ServeProcess(process: process, port: reported)
+    }
+
+    /// Starts `d8 serve` and reads its first line, "d8 listening on host:port": the port it
+    /// got, or nil (with the line) when it did not start.
+    private static func launch(_ binary: URL, arguments: [String], standardError: FileHandle?) throws -> (Process, Int?, String) {
         let process = Process()
-        process.executableURL = D8Binary.url
-        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir, "--log-level", "error"] + (config.map { ["--config", $0] } ?? [])
+        process.executableURL = binary
+        process.arguments = ["serve"] + arguments
         let output = Pipe()
         process.standardOutput = output
+        if let standardError { process.standardError = standardError }
         try process.run()
-        // The first line is "d8 listening on 127.0.0.1:<port>".
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData
@@ -56,11 +71,7 @@ public struct ServeProcess {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-            process.terminate()
-            throw ProcessFailure("d8 serve did not report its port: \(text)")
-        }
-        return ServeProcess(process: process, port: port)
+        return (process, text.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, text)
     }
 
     public func kill() {
@@ -74,22 +85,43 @@ public struct ServeProcess {
         process.waitUntilExit()
         return process.terminationStatus
     }
+
+    /// SIGTERM, then waits: the orchestrator flushes its store and exits.
+    public func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
 }
 
-/// `d8 worker` as a child process; its log (stderr) goes to a file for the test to read.
+/// Runs `body` against a fresh `d8 serve` and kills it when `body` returns or throws.
+public func withServeProcess<T>(dataDir: String = temporaryDirectory(), config: String? = nil,
+                                _ body: (ServeProcess) async throws -> T) async throws -> T {
+    let serve = try ServeProcess.start(dataDir: dataDir, config: config)
+    defer { serve.kill() }
+    return try await body(serve)
+}
+
+/// `d8 worker` as a child process; its log (stderr) goes to a file for the test to read, a fresh
+/// one unless `logPath` names one to append to.
 public final class WorkerProcess: Sendable {
     public let process: Process
     public let logPath: String
 
-    public static func start(type: String, config: String, orchestrator: String, id: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws -> WorkerProcess {
+    public static func start(type: String, config: String, orchestrator: String, id: String? = nil, arguments: [String] = [],
+                             environment: [String: String] = [:], pluginsDir: String = Repository.plugins,
+                             logPath: String? = nil, binary: URL = D8Binary.url) throws -> WorkerProcess {
         let process = Process()
-        process.executableURL = D8Binary.url
-        process.arguments = ["worker", "--type", type, "--config", config, "--orchestrator", orchestrator, "--plugins-dir", Repository.plugins]
+        process.executableURL = binary
+        process.arguments = ["worker", "--type", type, "--config", config, "--orchestrator", orchestrator, "--plugins-dir", pluginsDir]
             + (id.map { ["--id", $0] } ?? []) + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let logPath = temporaryDirectory() + "/worker.log"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw ProcessFailure("cannot create \(logPath)") }
-        process.standardError = FileHandle(forWritingAtPath: logPath)
+        let logPath = logPath ?? temporaryDirectory() + "/worker.log"
+        if !FileManager.default.fileExists(atPath: logPath) {
+            guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw ProcessFailure("cannot create \(logPath)") }
+        }
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw ProcessFailure("cannot write \(logPath)") }
+        log.seekToEndOfFile()
+        process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return WorkerProcess(process: process, logPath: logPath)
