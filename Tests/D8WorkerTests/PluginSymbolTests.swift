@@ -1,4 +1,4 @@
-import D8TestSupport
+import D8Harness
 import Foundation
 import Testing
 
