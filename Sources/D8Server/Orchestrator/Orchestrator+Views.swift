@@ -22,11 +22,10 @@ extension Orchestrator {
 
     /// `/api/stats` in D8's shape, plus per task type and per worker type, and the costs.
     func statistics() -> JSONValue {
-        let (stored, workers, freeSlots, budget, prices) = core.withLock { core in
+        let (stored, workers, counts, freeSlots, budget, prices) = core.withLock { core in
             let s = core.scheduler
-            return (s.tally.statistics, s.workerList, s.freeSlotsByType, s.budget, s.prices)
+            return (s.tally.statistics, s.workerList, s.workerCounts, s.freeSlotsByType, s.budget, s.prices)
         }
-        let online = workers.count, busy = workers.count { $0.freeSlots == 0 }
         var byType: [String: JSONValue] = [:]
         for (type, entries) in Dictionary(grouping: workers, by: \.workerType) { byType[type] = JSONValue(entries.count) }
         func total(_ status: TaskStatus) -> Int { stored.byType.values.reduce(0) { $0 + ($1.counts[status] ?? 0) } }
@@ -54,7 +53,7 @@ extension Orchestrator {
             ]
         }
         return [
-            "workers": ["total": JSONValue(workers.count), "online": JSONValue(online), "busy": JSONValue(busy), "by_type": .object(byType)],
+            "workers": ["total": JSONValue(workers.count), "online": JSONValue(counts.online), "busy": JSONValue(counts.busy), "by_type": .object(byType)],
             "tasks": [
                 "total": JSONValue(all), "pending": JSONValue(total(.pending)), "assigned": JSONValue(total(.assigned)),
                 "completed": JSONValue(completed), "failed": JSONValue(total(.failed)), "dead": JSONValue(total(.dead)),

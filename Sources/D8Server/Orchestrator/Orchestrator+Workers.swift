@@ -41,7 +41,8 @@ extension Orchestrator {
             }
             generation = answer.generation
             if let waiter = answer.waiter {
-                // Registered under the lock the wake-up is decided under: none can be missed.
+                // A wake-up decided before the sleeper is in place took the waiter off the list:
+                // then look again instead of sleeping, so none is missed.
                 let registered = core.withLock { core in
                     guard core.scheduler.waiters.contains(where: { $0.id == waiter }) else { return false }
                     core.sleepers[waiter] = signal
@@ -74,7 +75,6 @@ extension Orchestrator {
         }
         switch outcome {
         case .received:
-            try await flush() // a worker's result is durable before it is acknowledged
             try await settle(effects)
             return .received
         case .duplicate:
@@ -124,22 +124,17 @@ extension Orchestrator {
             return (outcomes, all)
         }
         let (outcomes, effects) = batch ?? ([], SchedulerEffects())
+        // Every received result of the batch is durable before any is acknowledged.
+        do throws(APIError) { try await settle(effects) } catch {
+            return items.map { _ in .failure(error) }
+        }
         var answers: [Result<ReportOutcome, APIError>] = []
-        var flushed = false
         for (item, outcome) in zip(items, outcomes) {
             switch outcome {
             case let .failure(error): answers.append(.failure(error))
+            case .success(.received): answers.append(.success(.received))
             case .success(.duplicate): answers.append(.success(.duplicate))
             case let .success(.stale(record, _)): answers.append(.failure(Scheduler.staleLease(item.taskID, workerID: workerID, record: record)))
-            case .success(.received):
-                if !flushed {
-                    // Every received result of the batch is durable before any is acknowledged.
-                    do throws(APIError) { try await flush() } catch {
-                        return items.map { _ in .failure(error) }
-                    }
-                    flushed = true
-                }
-                answers.append(.success(.received))
             case .success(.notLive):
                 do {
                     answers.append(.success(try await report(taskID: item.taskID, workerID: workerID, lease: item.lease, result: item.result)))
@@ -148,7 +143,6 @@ extension Orchestrator {
                 } catch {}
             }
         }
-        try? await settle(effects)
         return answers
     }
 }

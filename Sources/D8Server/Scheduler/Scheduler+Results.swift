@@ -53,6 +53,7 @@ extension Scheduler {
         }
         put(live)
         effects.writes.append(.update(live.record))
+        effects.mustFlush = true // a worker's result is durable before it is acknowledged
         if live.record.status.isFinished { effects.finished.append(live.record) }
         // The freed slot may let this worker's own long-poll take more work.
         effects.wake += wakeWorker(workerID)
