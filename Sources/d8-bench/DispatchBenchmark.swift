@@ -66,7 +66,7 @@ struct DispatchBenchmark: ParsableCommand {
             "store": "sqlite WAL, group commit; durability disk = synchronous=FULL, process = NORMAL",
             "workers": workers, "throughput": results, "dispatch_latency_ms": dispatch,
             "orchestrator_cpu": "orchestrator_cpu_ms_per_task: user + system CPU of the d8 serve process over the scenario, per completed task",
-            "results_batch_endpoint": resultsBatchEndpoint ? "\(Scenario.resultsBatchPath) used" : "\(Scenario.resultsBatchPath) absent: one result per request",
+            "results_batch_endpoint": resultsBatchEndpoint ? "POST /api/workers/{id}/results used" : "POST /api/workers/{id}/results absent: one result per request",
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -11,7 +11,9 @@ import Synchronization
 struct Scenario {
     /// Results for many tasks in one request; the benchmark falls back to one result per
     /// request when the orchestrator does not answer it with 200.
-    static let resultsBatchPath = "/api/workers/results/batch"
+    static func resultsBatchPath(_ worker: String) -> String {
+        "/api/workers/\(worker.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? worker)/results"
+    }
 
     let server: BenchServer, submitters: Int, workers: Int, tasks: Int, batchSize: Int
     var batched: Bool { batchSize > 1 }
@@ -88,7 +90,7 @@ struct Scenario {
             ["task_id": task["task_id"]!, "lease": task["lease"]!, "result": ["success": true, "output": "ok"]]
         }
         if batched.load(ordering: .relaxed) {
-            let reply = connection.request("POST", Self.resultsBatchPath, json: ["worker_id": .string(id), "results": .array(results)])
+            let reply = connection.request("POST", Self.resultsBatchPath(id), json: ["results": .array(results)])
             if reply.status == 200 { return }
             batched.store(false, ordering: .relaxed)
         }
