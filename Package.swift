@@ -32,7 +32,14 @@ let package = Package(
         // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
         .target(name: "D8JSON"),
         // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
-        .target(name: "D8Core", dependencies: ["CCore", "D8JSON", .product(name: "Yams", package: "Yams")]),
+        // The repository's config.yaml is compiled in as the default configuration.
+        .target(
+            name: "D8Core", dependencies: ["CCore", "D8JSON", .product(name: "Yams", package: "Yams")],
+            resources: [.embedInCode("Config/config.yaml")]
+        ),
+        // The wire: every route (method, path, role) and the bodies both sides exchange, as types
+        // the server answers with and the client reads.
+        .target(name: "D8Wire", dependencies: ["D8Core"]),
         // The system's SQLite (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // The durable task store: SQLite in WAL mode with group commit.
@@ -46,18 +53,21 @@ let package = Package(
             dependencies: [
                 "D8Core",
                 "D8Store",
+                "D8Wire",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // docs/openapi.yaml, served at /openapi.yaml.
+            resources: [.embedInCode("HTTP/openapi.yaml")]
         ),
         // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // HTTP with libcurl (pooled handles, keep-alive, timeouts) and the client of d8's API; the
         // async client runs its blocking calls on NIO's shared pool for blocking work.
-        .target(name: "D8Client", dependencies: ["CCurl", "D8Core", .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "D8Client", dependencies: ["CCurl", "D8Core", "D8Wire", .product(name: "NIOPosix", package: "swift-nio")]),
         // The worker runtime: the plugin loader (dlopen), the host callbacks, the lease loop, and
         // the route report (what the plugins here say of the config's routes).
         .target(
@@ -106,11 +116,12 @@ let package = Package(
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core", "D8Harness"]),
         .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
+        .testTarget(name: "D8WireTests", dependencies: ["D8Wire", "D8Core"]),
         .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8Harness"]),
         .testTarget(
             name: "D8ServerTests",
             dependencies: [
-                "D8Server", "D8Core", "D8Harness",
+                "D8Server", "D8Core", "D8Harness", "D8Wire",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -13,7 +13,7 @@ public struct StoreStatistics: Sendable, Equatable {
 
 public struct TypeStatistics: Sendable, Equatable {
     /// Tasks of the type in each status; every status is present, 0 when none.
-    public var counts: [TaskStatus: Int]
+    public var counts: [TaskRecord.Status: Int]
     /// `assignedAt - createdAt` over the newest finished (completed, failed, dead) tasks of the
     /// type that were assigned; nil when none.
     public var queueWait: Percentiles?
@@ -22,8 +22,8 @@ public struct TypeStatistics: Sendable, Equatable {
     /// The sample both come from, newest first.
     public var samples: LatencySamples
 
-    public init(counts: [TaskStatus: Int] = [:], queueWait: Percentiles? = nil, runTime: Percentiles? = nil, samples: LatencySamples = .init()) {
-        self.counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, counts[$0] ?? 0) })
+    public init(counts: [TaskRecord.Status: Int] = [:], queueWait: Percentiles? = nil, runTime: Percentiles? = nil, samples: LatencySamples = .init()) {
+        self.counts = Dictionary(uniqueKeysWithValues: TaskRecord.Status.allCases.map { ($0, counts[$0] ?? 0) })
         self.queueWait = queueWait
         self.runTime = runTime
         self.samples = samples
@@ -89,7 +89,7 @@ public struct LatencySamples: Sendable, Equatable {
 /// Finished tasks deleted by `prune`, grouped by task type, status and worker type.
 public struct PrunedTasks: Sendable, Equatable {
     public let type: String
-    public let status: TaskStatus
+    public let status: TaskRecord.Status
     public let workerType: String?
     public let count: Int
     public let costUSD: Double

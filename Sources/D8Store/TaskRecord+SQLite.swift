@@ -40,7 +40,7 @@ extension TaskRecord {
     /// Reads the current row of a statement that selected `columns`.
     init(row: SQLiteStatement, path: String) throws(StoreError) {
         let rawStatus = row.text(5)
-        guard let status = TaskStatus(rawValue: rawStatus) else {
+        guard let status = TaskRecord.Status(rawValue: rawStatus) else {
             throw .corruptRow("unknown status '\(rawStatus)' at seq \(row.integer(0))", path: path)
         }
         self.init(

@@ -1,11 +1,13 @@
-/// Where a task is in its lifecycle.
-public enum TaskStatus: String, Sendable, Codable, CaseIterable {
-    case pending, assigned, completed, failed, cancelled, dead, held
+extension TaskRecord {
+    /// Where a task is in its lifecycle.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case pending, assigned, completed, failed, cancelled, dead, held
 
-    /// Statuses the orchestrator rebuilds its queues from on start.
-    static let unfinished: [TaskStatus] = [.pending, .assigned, .held]
-    /// Statuses `prune` may delete.
-    static let finished: [TaskStatus] = [.completed, .failed, .cancelled, .dead]
+        /// Statuses the orchestrator rebuilds its queues from on start.
+        static let unfinished: [Status] = [.pending, .assigned, .held]
+        /// Statuses `prune` may delete.
+        static let finished: [Status] = [.completed, .failed, .cancelled, .dead]
+    }
 }
 
 /// One task as stored: a row of the `tasks` table.
@@ -18,7 +20,7 @@ public struct TaskRecord: Sendable, Equatable {
     /// The task's data: JSON object text as submitted.
     public var data: String
     public var priority: Int
-    public var status: TaskStatus
+    public var status: TaskRecord.Status
     /// Leases handed out so far.
     public var attempt: Int
     public var maxAttempts: Int
@@ -51,7 +53,7 @@ public struct TaskRecord: Sendable, Equatable {
 
     public init(
         seq: UInt64, taskID: String, type: String, data: String, priority: Int,
-        status: TaskStatus = .pending, attempt: Int = 0, maxAttempts: Int,
+        status: TaskRecord.Status = .pending, attempt: Int = 0, maxAttempts: Int,
         assignedTo: String? = nil, workerType: String? = nil,
         lease: String? = nil, leaseExpiresAt: Double? = nil,
         createdAt: Double, assignedAt: Double? = nil, completedAt: Double? = nil,

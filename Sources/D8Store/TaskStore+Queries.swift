@@ -4,7 +4,7 @@ extension TaskStore {
     public func unfinished() throws(StoreError) -> [TaskRecord] {
         try records(
             "\(TaskRecord.select) WHERE status IN (?1, ?2, ?3) ORDER BY seq",
-            TaskStatus.unfinished.map { .text($0.rawValue) })
+            TaskRecord.Status.unfinished.map { .text($0.rawValue) })
     }
 
     public func record(taskID: String) throws(StoreError) -> TaskRecord? {

@@ -4,12 +4,12 @@ extension TaskStore {
     public func statistics(sampleLimit: Int = 10_000) throws(StoreError) -> StoreStatistics {
         try read { db throws(StoreError) in
             var statistics = StoreStatistics()
-            var counts: [String: [TaskStatus: Int]] = [:]
+            var counts: [String: [TaskRecord.Status: Int]] = [:]
             try db.withStatement("SELECT type, status, COUNT(*) FROM tasks GROUP BY type, status") {
                 row throws(StoreError) in
                 while try row.step() {
                     let rawStatus = row.text(1)
-                    guard let status = TaskStatus(rawValue: rawStatus) else {
+                    guard let status = TaskRecord.Status(rawValue: rawStatus) else {
                         throw .corruptRow("unknown status '\(rawStatus)'", path: db.path)
                     }
                     counts[row.text(0), default: [:]][status] = Int(row.integer(2))
@@ -28,7 +28,7 @@ extension TaskStore {
                 FROM tasks WHERE worker_type IS NOT NULL GROUP BY worker_type
                 """
             try db.withStatement(byWorkerType) { row throws(StoreError) in
-                try row.bind([TaskStatus.completed, .failed, .dead].map { .text($0.rawValue) })
+                try row.bind([TaskRecord.Status.completed, .failed, .dead].map { .text($0.rawValue) })
                 while try row.step() {
                     statistics.byWorkerType[row.text(0)] = WorkerTypeStatistics(
                         completed: Int(row.integer(1)), failed: Int(row.integer(2)), costUSD: row.real(3))
@@ -49,7 +49,7 @@ extension TaskStore {
             ORDER BY completed_at DESC LIMIT ?5
             """
         return try db.withStatement(sql) { row throws(StoreError) in
-            try row.bind([.text(type)] + [TaskStatus.completed, .failed, .dead].map { .text($0.rawValue) }
+            try row.bind([.text(type)] + [TaskRecord.Status.completed, .failed, .dead].map { .text($0.rawValue) }
                 + [.integer(Int64(limit))])
             var waits: [Double] = [], runs: [Double] = []
             while try row.step() {

@@ -86,7 +86,7 @@ public final class TaskStore: Sendable {
     /// kept in memory).
     public func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks] {
         let condition = "completed_at < ?1 AND status IN (?2, ?3, ?4, ?5)"
-        let parameters = [SQLiteValue.real(cutoff)] + TaskStatus.finished.map { SQLiteValue.text($0.rawValue) }
+        let parameters = [SQLiteValue.real(cutoff)] + TaskRecord.Status.finished.map { SQLiteValue.text($0.rawValue) }
         let counted = "SELECT type, status, worker_type, COUNT(*), TOTAL(cost_usd) FROM tasks WHERE \(condition) GROUP BY 1, 2, 3"
         let deleted = Mutex<[PrunedTasks]>([])
         _ = try await writer.perform { db throws(StoreError) in
@@ -94,7 +94,7 @@ public final class TaskStore: Sendable {
             try db.withStatement(counted) { row throws(StoreError) in
                 try row.bind(parameters)
                 while try row.step() {
-                    guard let status = TaskStatus(rawValue: row.text(1)) else { continue }
+                    guard let status = TaskRecord.Status(rawValue: row.text(1)) else { continue }
                     rows.append(PrunedTasks(type: row.text(0), status: status, workerType: row.optionalText(2), count: Int(row.integer(3)), costUSD: row.real(4)))
                 }
             }

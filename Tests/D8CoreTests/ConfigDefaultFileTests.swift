@@ -9,7 +9,7 @@ struct ConfigDefaultFileTests {
 
     @Test func theBuiltInCopyIsByteIdenticalToConfigYAML() throws {
         let file = try Data(contentsOf: URL(fileURLWithPath: Self.path))
-        #expect(file == Data(D8Config.embeddedYAML.utf8), "paste config.yaml into Sources/D8Core/Config/EmbeddedConfig.swift")
+        #expect(file == Data(D8Config.embeddedYAML.utf8), "the built-in copy is compiled from config.yaml (Sources/D8Core/Config/config.yaml links to it)")
     }
 
     @Test func embeddedDefaultIsConfigYAMLWithAnEmptyEnvironment() throws {

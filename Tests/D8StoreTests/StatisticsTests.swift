@@ -7,7 +7,7 @@ struct StatisticsTests {
     static func tasks() -> [TaskRecord] {
         let waits: [Double] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
         let runs: [Double] = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
-        let outcomes: [TaskStatus] = [.completed, .completed, .failed, .completed, .completed,
+        let outcomes: [TaskRecord.Status] = [.completed, .completed, .failed, .completed, .completed,
                                       .dead, .completed, .completed, .completed, .completed]
         var records = (0..<10).map { i in
             var record = task(UInt64(i + 1), type: "a", status: outcomes[i])

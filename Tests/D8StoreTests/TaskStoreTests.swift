@@ -59,7 +59,7 @@ struct TaskStoreTests {
 
     @Test func unfinishedReturnsPendingAssignedAndHeldInSeqOrder() async throws {
         try await withStore { store, _ in
-            let statuses: [TaskStatus] = [.held, .completed, .pending, .failed, .assigned, .cancelled, .dead, .pending]
+            let statuses: [TaskRecord.Status] = [.held, .completed, .pending, .failed, .assigned, .cancelled, .dead, .pending]
             let records = statuses.enumerated().map { task(UInt64(10 - $0.offset), status: $0.element) }
             try await store.write(records)
             let unfinished = try store.unfinished()
@@ -148,7 +148,7 @@ struct TaskStoreTests {
 
     @Test func pruneDeletesOnlyFinishedTasksCompletedBeforeTheCutoff() async throws {
         try await withStore { store, _ in
-            func finished(_ seq: UInt64, _ status: TaskStatus, at completedAt: Double?) -> TaskRecord {
+            func finished(_ seq: UInt64, _ status: TaskRecord.Status, at completedAt: Double?) -> TaskRecord {
                 var record = task(seq, status: status)
                 record.completedAt = completedAt
                 return record

@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 import Foundation
 
 /// How one call to the orchestrator's API ended, when it did not succeed.
@@ -32,6 +33,12 @@ public struct APIEndpoint: Sendable {
 
     /// Sends one request and returns the JSON body of a 2xx answer. `timeout` bounds the whole
     /// exchange (a long-poll passes its wait plus a margin).
+    package func call(_ route: Route, _ parameters: String..., query: String? = nil, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
+        var path = route.path(parameters)
+        if let query { path += "?" + query }
+        return call(route.method, path, body: body, timeout: timeout)
+    }
+
     package func call(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
         var headers = [HTTPHeader(name: "Accept", value: "application/json")]
         if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
@@ -48,12 +55,5 @@ public struct APIEndpoint: Sendable {
             }
             return .success(json)
         }
-    }
-}
-
-/// Path segments built from ids that may hold any character.
-extension String {
-    var pathEscaped: String {
-        addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? self
     }
 }

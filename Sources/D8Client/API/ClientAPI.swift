@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 
 /// The client's side of the protocol: submit, status (with its long-poll), cancel,
 /// and the read-only views. Each call blocks the calling thread; `D8Client` runs them off
@@ -13,34 +14,33 @@ public struct ClientAPI: Sendable {
     }
 
     public func submit(_ body: JSONValue) -> Result<JSONValue, APICallError> {
-        endpoint.call("POST", "/api/tasks/submit", body: body, timeout: Self.timeout)
+        endpoint.call(.submit, body: body, timeout: Self.timeout)
     }
 
     /// `tasks`: submit bodies; one commit for all of them.
     public func submitBatch(_ tasks: [JSONValue]) -> Result<JSONValue, APICallError> {
-        endpoint.call("POST", "/api/tasks/batch", body: ["tasks": .array(tasks)], timeout: Self.timeout)
+        endpoint.call(.submitBatch, body: ["tasks": .array(tasks)], timeout: Self.timeout)
     }
 
     /// The task now, or with `wait` the task once finished, or as it stands when the wait runs out.
     public func status(_ taskID: String, wait: Duration? = nil) -> Result<JSONValue, APICallError> {
-        let path = "/api/tasks/status/\(taskID.pathEscaped)"
-        guard let wait else { return endpoint.call("GET", path, timeout: Self.timeout) }
-        return endpoint.call("GET", "\(path)?wait=\(wait.seconds)", timeout: wait + Self.timeout)
+        guard let wait else { return endpoint.call(.status, taskID, timeout: Self.timeout) }
+        return endpoint.call(.status, taskID, query: "wait=\(wait.seconds)", timeout: wait + Self.timeout)
     }
 
     public func cancel(_ taskID: String) -> Result<JSONValue, APICallError> {
-        endpoint.call("POST", "/api/tasks/\(taskID.pathEscaped)/cancel", timeout: Self.timeout)
+        endpoint.call(.cancel, taskID, timeout: Self.timeout)
     }
 
     public func stats() -> Result<JSONValue, APICallError> {
-        endpoint.call("GET", "/api/stats", timeout: Self.timeout)
+        endpoint.call(.stats, timeout: Self.timeout)
     }
 
     public func workers() -> Result<JSONValue, APICallError> {
-        endpoint.call("GET", "/api/workers/list", timeout: Self.timeout)
+        endpoint.call(.workers, timeout: Self.timeout)
     }
 
     public func queue() -> Result<JSONValue, APICallError> {
-        endpoint.call("GET", "/api/tasks/queue", timeout: Self.timeout)
+        endpoint.call(.queue, timeout: Self.timeout)
     }
 }

@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 
 /// The worker's side of the protocol: register, long-poll, heartbeat, report,
 /// unregister. Each call blocks the calling thread; the worker runs them on its own threads.
@@ -13,49 +14,33 @@ public struct WorkerAPI: Sendable {
         self.workerID = workerID
     }
 
-    private var workerPath: String { "/api/workers/\(workerID.pathEscaped)" }
-
     /// What the orchestrator told a worker when it registered.
-    public struct Registration: Sendable {
-        public let slots: Int
-        public let taskTypes: [String]
-        public let heartbeatInterval: Duration
-        public let taskTimeout: Duration
-    }
+    public typealias Registration = RegistrationAnswer
 
     public func register(workerType: String, capabilities: JSONValue) -> Result<Registration, APICallError> {
-        let body: JSONValue = ["worker_id": .string(workerID), "worker_type": .string(workerType), "capabilities": capabilities]
-        return endpoint.call("POST", "/api/workers/register", body: body, timeout: Self.timeout).map { answer in
-            Registration(
-                slots: answer["slots"]?.intValue ?? 1,
-                taskTypes: answer["task_types"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                heartbeatInterval: .milliseconds(Int64((answer["heartbeat_interval_s"]?.doubleValue ?? 30) * 1000)),
-                taskTimeout: .milliseconds(Int64((answer["task_timeout_s"]?.doubleValue ?? 120) * 1000))
-            )
-        }
+        let registration = WorkerRegistration(workerID: workerID, workerType: workerType, capabilities: capabilities)
+        return endpoint.call(.register, body: registration.json, timeout: Self.timeout).map(RegistrationAnswer.init(json:))
     }
 
     /// Up to `max` leased tasks, waiting up to `wait` for the first one; empty when none came.
     public func poll(max: Int, wait: Duration) -> Result<[JSONValue], APICallError> {
-        let path = "\(workerPath)/tasks?wait=\(wait.seconds)&max=\(max)"
-        return endpoint.call("GET", path, timeout: wait + Self.timeout).map { answer in
+        endpoint.call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).map { answer in
             answer["tasks"]?.arrayValue ?? (answer["task"].map { $0 == .null ? [] : [$0] } ?? [])
         }
     }
 
     public func heartbeat() -> Result<Void, APICallError> {
-        endpoint.call("POST", "\(workerPath)/heartbeat", timeout: Self.timeout).map { _ in }
+        endpoint.call(.heartbeat, workerID, timeout: Self.timeout).map { _ in }
     }
 
     /// Reports a task's result with the lease it was handed out with.
     public func report(taskID: String, lease: String?, result: JSONValue) -> Result<Void, APICallError> {
-        var body: [String: JSONValue] = ["worker_id": .string(workerID), "result": result]
-        if let lease { body["lease"] = .string(lease) }
-        return endpoint.call("POST", "/api/tasks/\(taskID.pathEscaped)/result", body: .object(body), timeout: Self.timeout).map { _ in }
+        let report = ResultReport(taskID: taskID, workerID: workerID, lease: lease, result: result)
+        return endpoint.call(.result, taskID, body: report.json, timeout: Self.timeout).map { _ in }
     }
 
     /// Leaves the pool; the orchestrator puts back whatever this worker still holds.
     public func unregister() -> Result<Void, APICallError> {
-        endpoint.call("POST", "\(workerPath)/unregister", timeout: Self.timeout).map { _ in }
+        endpoint.call(.unregister, workerID, timeout: Self.timeout).map { _ in }
     }
 }

@@ -40,7 +40,7 @@ public struct D8Client: Sendable {
     }
 
     public func status(_ id: String) async throws(D8ClientError) -> TaskStatus {
-        try TaskStatus(json: try await call { $0.status(id) })
+        try TaskStatus(answer: try await call { $0.status(id) })
     }
 
     /// Waits until the task is finished (completed, failed, dead or cancelled) with the
@@ -54,7 +54,7 @@ public struct D8Client: Sendable {
         let longest = progress == nil ? Self.longestPoll : Self.progressPoll
         while true {
             let slice = max(.zero, min(deadline - .now, longest))
-            let status = try TaskStatus(json: try await call { $0.status(id, wait: slice) })
+            let status = try TaskStatus(answer: try await call { $0.status(id, wait: slice) })
             progress?(status)
             if status.status.isFinished { return status }
             if ContinuousClock.now >= deadline { throw .timedOut(taskID: id, last: status) }
@@ -63,7 +63,7 @@ public struct D8Client: Sendable {
 
     /// Cancels a pending or running task; a finished one stays as it is. Its status after.
     public func cancel(_ id: String) async throws(D8ClientError) -> TaskStatus {
-        try TaskStatus(json: try await call { $0.cancel(id) })
+        try TaskStatus(answer: try await call { $0.cancel(id) })
     }
 
     /// `/api/stats`: workers, task counts, per task type and per worker type, costs.

@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 import Foundation
 import Hummingbird
 
@@ -34,6 +35,11 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         self.message = message
     }
 
+    /// A body that is not what the protocol says: a 400 naming the field.
+    init(_ error: WireError) {
+        self.init(error.code == .missingField ? .missingField : .invalidField, error.message)
+    }
+
     public var status: HTTPResponse.Status {
         switch code {
         case .badRequest, .malformedJSON, .missingField, .invalidField: .badRequest
@@ -56,11 +62,6 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body: JSONValue = ["error": .string(message), "code": .string(code.rawValue)]
         return Response.json(body, status: status)
-    }
-
-    static func missing(_ field: String) -> APIError { APIError(.missingField, "missing field '\(field)'") }
-    static func invalid(_ field: String, _ expected: String, got value: JSONValue) -> APIError {
-        APIError(.invalidField, "field '\(field)' must be \(expected), got \(value.kindDescription)")
     }
 }
 

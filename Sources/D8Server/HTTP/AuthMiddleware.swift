@@ -1,17 +1,16 @@
 import D8Core
+import D8Wire
 import Hummingbird
 
 /// Bearer-token auth with two roles: clients (client keys) and workers (the worker token).
 /// A missing or wrong token is a 401; the other role's token is a 403. A role whose secret is
 /// not configured is open, which `buildApplication` says in its start-up log.
 struct AuthMiddleware: RouterMiddleware {
-    enum Role { case open, client, worker }
-
     let workerToken: String?
     let clientKeys: [ClientKey]
 
     func handle(_ request: Request, context: D8RequestContext, next: (Request, D8RequestContext) async throws -> Response) async throws -> Response {
-        let role = Self.role(method: request.method, path: request.uri.path)
+        let role = Self.role(method: request.method.rawValue, path: request.uri.path)
         let token = Self.bearer(request.headers[.authorization])
         var context = context
         switch role {
@@ -38,15 +37,11 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func role(method: HTTPRequest.Method, path: String) -> Role {
-        if path == "/health" || path == "/openapi.yaml" { return .open }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard parts.count >= 2, parts[0] == "api" else { return .client }
-        if parts[1] == "workers" {
-            return parts.count == 3 && (parts[2] == "list" || parts[2] == "stats") ? .client : .worker
-        }
-        if parts[1] == "tasks", parts.count == 4, parts[3] == "result" { return .worker }
-        return .client
+    /// The route's role; a path asked with another method keeps its path's role, and a path
+    /// no route has needs a client key (so a stranger learns nothing of what exists).
+    static func role(method: String, path: String) -> Route.Role {
+        if let route = Route.matching(method: method, path: path) { return route.role }
+        return Route.all.first { $0.matches(path: path) }?.role ?? .client
     }
 
     static func bearer(_ header: String?) -> String? {

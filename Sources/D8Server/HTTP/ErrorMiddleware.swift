@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 import Hummingbird
 import Logging
 
@@ -12,11 +13,13 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as WireError {
+            throw APIError(error)
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
                 // A method this path takes but the router did not match ("/api/stats/"): a 404.
-                let allowed = RouteTable.api.methods(for: request.uri.path)
+                let allowed = Route.methods(for: request.uri.path)
                 guard allowed.isEmpty || allowed.contains(request.method.rawValue) else {
                     throw APIError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))")
                 }

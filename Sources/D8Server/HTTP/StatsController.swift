@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 import Hummingbird
 
 /// `/health`, `/api/stats` (and D8's alias `/api/workers/stats`).
@@ -6,9 +7,9 @@ struct StatsController {
     let orchestrator: Orchestrator
 
     func addRoutes(to router: Router<D8RequestContext>) {
-        router.get("/health", use: health)
-        router.get("/api/stats", use: stats)
-        router.get("/api/workers/stats", use: stats)
+        router.add(.health, use: health)
+        router.add(.stats, use: stats)
+        router.add(.workerStats, use: stats)
     }
 
     @Sendable func health(_ request: Request, context: D8RequestContext) async throws -> Response {

@@ -1,7 +1,8 @@
 import D8Core
 import D8Store
+import D8Wire
 
-/// A task as `GET /api/tasks/status/{id}` shows it, in D8's field names. A live task brings its
+/// A task record on its way to `GET /api/tasks/status/{id}`. A live task brings its
 /// data already parsed; only a task read back from the store is parsed here.
 struct TaskView: Sendable {
     let record: TaskRecord
@@ -17,19 +18,14 @@ struct TaskView: Sendable {
         data = (try? JSONValue.parse(record.data)) ?? .null
     }
 
-    var json: JSONValue {
+    var status: TaskStatus {
         let r = record
-        return [
-            "task_id": .string(r.taskID), "type": .string(r.type), "status": .string(r.status.rawValue),
-            "priority": JSONValue(r.priority), "data": data,
-            "assigned_to": JSONValue(r.assignedTo), "worker_type": JSONValue(r.workerType),
-            "attempt": JSONValue(r.attempt), "max_attempts": JSONValue(r.maxAttempts),
-            "created_at": .number(r.createdAt), "assigned_at": JSONValue(r.assignedAt),
-            "completed_at": JSONValue(r.completedAt), "retry_at": JSONValue(r.notBefore),
-            "result": r.result.flatMap { try? JSONValue.parse($0) } ?? .null,
-            "errors": (try? JSONValue.parse(r.errors)) ?? [],
-            "idempotency_key": JSONValue(r.idempotencyKey), "cost_usd": JSONValue(r.costUSD),
-            "max_cost_usd": JSONValue(r.maxCostUSD), "held_reason": JSONValue(r.heldReason),
-        ]
+        return TaskStatus(
+            id: r.taskID, type: r.type, status: TaskState(rawValue: r.status.rawValue), priority: r.priority, data: data,
+            assignedTo: r.assignedTo, workerType: r.workerType, attempt: r.attempt, maxAttempts: r.maxAttempts,
+            createdAt: r.createdAt, assignedAt: r.assignedAt, completedAt: r.completedAt, retryAt: r.notBefore,
+            result: r.result.flatMap { try? JSONValue.parse($0) }, errors: (try? JSONValue.parse(r.errors)) ?? [],
+            idempotencyKey: r.idempotencyKey, costUSD: r.costUSD, maxCostUSD: r.maxCostUSD, heldReason: r.heldReason
+        )
     }
 }

@@ -1,4 +1,5 @@
 import D8Core
+import D8Wire
 import Hummingbird
 import ServiceLifecycle
 
@@ -9,29 +10,25 @@ struct WorkerController {
     var maxBody: Int { orchestrator.config.server.maxBodyBytes }
 
     func addRoutes(to router: Router<D8RequestContext>) {
-        router.post("/api/workers/register", use: register)
-        router.post("/api/workers/:worker_id/heartbeat", use: heartbeat)
-        router.get("/api/workers/:worker_id/tasks", use: tasks)
-        router.post("/api/workers/:worker_id/unregister", use: unregister)
-        router.post("/api/workers/:worker_id/results", use: results)
-        router.post("/api/workers/unregister", use: legacyUnregister)
-        router.get("/api/workers/list", use: list)
+        router.add(.register, use: register)
+        router.add(.heartbeat, use: heartbeat)
+        router.add(.lease, use: tasks)
+        router.add(.unregister, use: unregister)
+        router.add(.results, use: results)
+        router.add(.legacyUnregister, use: legacyUnregister)
+        router.add(.workers, use: list)
     }
 
     @Sendable func register(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let body = try await request.jsonObject(maxBytes: maxBody)
+        let registration = try WorkerRegistration(json: try await request.jsonObject(maxBytes: maxBody))
         let entry = try await orchestrator.register(
-            workerID: try body.requiredString("worker_id"), workerType: try body.requiredString("worker_type"),
-            capabilities: try body.optionalObject("capabilities") ?? [:]
+            workerID: registration.workerID, workerType: registration.workerType, capabilities: registration.capabilities
         )
         let queue = orchestrator.config.queue
-        return .json([
-            "status": "registered", "worker_id": .string(entry.id), "worker_type": .string(entry.workerType),
-            "slots": JSONValue(entry.slots), "task_types": .array(entry.taskTypes.map(JSONValue.string)),
-            "heartbeat_interval_s": .number(queue.heartbeatInterval.seconds),
-            "worker_timeout_s": .number(queue.workerTimeout.seconds),
-            "task_timeout_s": .number(queue.taskTimeout.seconds),
-        ])
+        return .json(RegistrationAnswer(
+            workerID: entry.id, workerType: entry.workerType, slots: entry.slots, taskTypes: entry.taskTypes,
+            heartbeatInterval: queue.heartbeatInterval, workerTimeout: queue.workerTimeout, taskTimeout: queue.taskTimeout
+        ).json)
     }
 
     @Sendable func heartbeat(_ request: Request, context: D8RequestContext) async throws -> Response {
@@ -69,31 +66,18 @@ struct WorkerController {
     @Sendable func results(_ request: Request, context: D8RequestContext) async throws -> Response {
         let workerID = try context.pathParameter("worker_id")
         let body = try await request.jsonObject(maxBytes: maxBody)
-        guard let list = body["results"]?.arrayValue, !list.isEmpty, list.count <= 1000 else {
-            throw body["results"] == nil ? APIError.missing("results") : APIError(.invalidField, "field 'results' must be an array of 1 to 1000 result objects")
+        let reports = try body.objects("results", limit: 1000, what: "result") { object throws(WireError) in
+            try ResultReport(json: object, workerID: workerID)
         }
-        var items: [ReportItem] = []
-        for (index, entry) in list.enumerated() {
-            guard let object = entry.objectValue else {
-                throw APIError(.invalidField, "results[\(index)] must be a JSON object, got \(entry.kindDescription)")
-            }
-            do throws(APIError) {
-                let result = try object.requiredObject("result")
-                guard result["success"]?.boolValue != nil else { throw APIError(.missingField, "missing field 'result.success' (true or false)") }
-                items.append(ReportItem(taskID: try object.requiredString("task_id"), lease: try object.optionalString("lease"), result: result))
-            } catch {
-                throw APIError(error.code, "results[\(index)]: \(error.message)")
-            }
-        }
-        let outcomes = await orchestrator.report(workerID: workerID, items: items)
-        let answers: [JSONValue] = zip(items, outcomes).map { item, outcome in
+        let outcomes = await orchestrator.report(reports)
+        let answers: [ResultOutcome] = zip(reports, outcomes).map { report, outcome in
             switch outcome {
-            case let .success(outcome): ["task_id": .string(item.taskID), "status": .string(outcome.rawValue)]
-            case let .failure(error): ["task_id": .string(item.taskID), "status": "refused", "http_status": JSONValue(Int(error.status.code)), "code": .string(error.code.rawValue), "error": .string(error.message)]
+            case let .success(outcome): ResultOutcome(taskID: report.taskID, status: outcome.rawValue)
+            case let .failure(error): .refused(report.taskID, httpStatus: Int(error.status.code), code: error.code.rawValue, error: error.message)
             }
         }
         let received = outcomes.count { if case .success = $0 { true } else { false } }
-        return .json(["results": .array(answers), "received": JSONValue(received)])
+        return .json(["results": .array(answers.map(\.json)), "received": JSONValue(received)])
     }
 
     @Sendable func unregister(_ request: Request, context: D8RequestContext) async throws -> Response {

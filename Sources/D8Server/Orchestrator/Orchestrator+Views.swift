@@ -28,14 +28,14 @@ extension Orchestrator {
         }
         var byType: [String: JSONValue] = [:]
         for (type, entries) in Dictionary(grouping: workers, by: \.workerType) { byType[type] = JSONValue(entries.count) }
-        func total(_ status: TaskStatus) -> Int { stored.byType.values.reduce(0) { $0 + ($1.counts[status] ?? 0) } }
+        func total(_ status: TaskRecord.Status) -> Int { stored.byType.values.reduce(0) { $0 + ($1.counts[status] ?? 0) } }
         let completed = total(.completed), failed = total(.failed) + total(.dead)
         let all = stored.byType.values.reduce(0) { $0 + $1.counts.values.reduce(0, +) }
 
         var taskTypes: [String: JSONValue] = [:]
         for (type, s) in stored.byType {
             var counts: [String: JSONValue] = [:]
-            for status in TaskStatus.allCases { counts[status.rawValue] = JSONValue(s.counts[status] ?? 0) }
+            for status in TaskRecord.Status.allCases { counts[status.rawValue] = JSONValue(s.counts[status] ?? 0) }
             taskTypes[type] = [
                 "counts": .object(counts), "success_rate": JSONValue(s.successRate),
                 "queue_wait_s": s.queueWait.map { ["p50": .number($0.p50), "p99": .number($0.p99), "samples": JSONValue($0.count)] } ?? .null,

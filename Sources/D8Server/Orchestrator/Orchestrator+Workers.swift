@@ -1,5 +1,6 @@
 import D8Core
 import D8Store
+import D8Wire
 import Foundation
 
 /// The worker's side: register, heartbeat, long-poll for tasks, results, unregister.
@@ -65,7 +66,8 @@ extension Orchestrator {
     }
 
     /// Takes a worker's result. Only the worker holding the task's current lease may report it.
-    func report(taskID: String, workerID: String, lease: String?, result: JSONValue) async throws(APIError) -> ReportOutcome {
+    func report(_ report: ResultReport) async throws(APIError) -> ReportOutcome {
+        let (taskID, workerID, lease, result) = (report.taskID, report.workerID, report.lease, report.result)
         let (outcome, effects) = try event { scheduler throws(APIError) in
             let outcome = try scheduler.report(taskID: taskID, workerID: workerID, lease: lease, result: result, now: Self.epochNow())
             switch outcome {
@@ -96,24 +98,17 @@ extension Orchestrator {
     }
 }
 
-/// One result of a batch (`POST /api/workers/{id}/results`).
-struct ReportItem: Sendable {
-    let taskID: String
-    let lease: String?
-    let result: JSONValue
-}
-
 extension Orchestrator {
     /// Many results of one worker in one request: one pass under the lock, one commit, and an
     /// outcome per result (a stale one does not refuse the others).
-    func report(workerID: String, items: [ReportItem]) async -> [Result<ReportOutcome, APIError>] {
+    func report(_ items: [ResultReport]) async -> [Result<ReportOutcome, APIError>] {
         let now = Self.epochNow()
         let batch: ([Result<Scheduler.ReportOutcome, APIError>], SchedulerEffects)? = try? event { scheduler in
             var all = SchedulerEffects()
             var outcomes: [Result<Scheduler.ReportOutcome, APIError>] = []
             for item in items {
                 let outcome = Result { () throws(APIError) in
-                    try scheduler.report(taskID: item.taskID, workerID: workerID, lease: item.lease, result: item.result, now: now)
+                    try scheduler.report(taskID: item.taskID, workerID: item.workerID, lease: item.lease, result: item.result, now: now)
                 }
                 switch outcome {
                 case let .success(.received(effects)), let .success(.stale(_, effects)): all.append(effects)
@@ -134,13 +129,9 @@ extension Orchestrator {
             case let .failure(error): answers.append(.failure(error))
             case .success(.received): answers.append(.success(.received))
             case .success(.duplicate): answers.append(.success(.duplicate))
-            case let .success(.stale(record, _)): answers.append(.failure(Scheduler.staleLease(item.taskID, workerID: workerID, record: record)))
+            case let .success(.stale(record, _)): answers.append(.failure(Scheduler.staleLease(item.taskID, workerID: item.workerID, record: record)))
             case .success(.notLive):
-                do {
-                    answers.append(.success(try await report(taskID: item.taskID, workerID: workerID, lease: item.lease, result: item.result)))
-                } catch let error as APIError {
-                    answers.append(.failure(error))
-                } catch {}
+                do throws(APIError) { answers.append(.success(try await report(item))) } catch { answers.append(.failure(error)) }
             }
         }
         return answers

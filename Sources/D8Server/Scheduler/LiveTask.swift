@@ -40,7 +40,7 @@ extension TaskRecord {
         self.notBefore = notBefore
     }
 
-    mutating func finish(_ status: TaskStatus, at time: Double) {
+    mutating func finish(_ status: TaskRecord.Status, at time: Double) {
         self.status = status
         completedAt = time
         leaseExpiresAt = nil
@@ -48,7 +48,7 @@ extension TaskRecord {
     }
 }
 
-extension TaskStatus {
+extension TaskRecord.Status {
     var isFinished: Bool {
         switch self {
         case .completed, .failed, .cancelled, .dead: true

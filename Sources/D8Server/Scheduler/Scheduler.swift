@@ -41,7 +41,7 @@ struct Scheduler: Sendable {
     /// Run times by worker type, for the `fastest` strategy.
     var runTimes: [String: RunTimes] = [:]
     /// Live tasks by status, kept as they change: what `/health` reads.
-    private(set) var liveCounts: [TaskStatus: Int] = [:]
+    private(set) var liveCounts: [TaskRecord.Status: Int] = [:]
     /// Every task's outcome since start (seeded from the store): what `/api/stats` reads.
     var tally: TaskTally
     var nextSeq: UInt64
@@ -101,7 +101,7 @@ struct Scheduler: Sendable {
         compactIfSparse()
     }
 
-    func count(_ status: TaskStatus) -> Int { liveCounts[status, default: 0] }
+    func count(_ status: TaskRecord.Status) -> Int { liveCounts[status, default: 0] }
 
     mutating func newLease() -> String {
         defer { nextLease += 1 }

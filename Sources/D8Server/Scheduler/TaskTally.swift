@@ -7,7 +7,7 @@ import D8Store
 struct TaskTally: Sendable {
     static let samplesKept = 1_000
 
-    private(set) var counts: [String: [TaskStatus: Int]] = [:]
+    private(set) var counts: [String: [TaskRecord.Status: Int]] = [:]
     private(set) var byWorkerType: [String: WorkerTypeStatistics] = [:]
     private var waits: [String: SampleRing] = [:]
     private var runs: [String: SampleRing] = [:]
@@ -24,7 +24,7 @@ struct TaskTally: Sendable {
     }
 
     /// A task of `type` went from `old` (nil: new) to `new`.
-    mutating func moved(_ type: String, from old: TaskStatus?, to new: TaskStatus) {
+    mutating func moved(_ type: String, from old: TaskRecord.Status?, to new: TaskRecord.Status) {
         guard old != new else { return }
         if let old { counts[type, default: [:]][old, default: 0] -= 1 }
         counts[type, default: [:]][new, default: 0] += 1

@@ -73,6 +73,6 @@ struct SchedulerHarness {
         return try scheduler.report(taskID: task.record.taskID, workerID: worker ?? task.record.assignedTo ?? "", lease: task.record.lease, result: .object(result), now: now)
     }
 
-    func status(_ id: String) -> TaskStatus? { scheduler.task(id: id)?.record.status }
+    func status(_ id: String) -> TaskRecord.Status? { scheduler.task(id: id)?.record.status }
     func record(_ id: String) -> TaskRecord? { scheduler.task(id: id)?.record }
 }

@@ -1,6 +1,7 @@
 import D8Core
 
-/// A task to submit: its type, its data and the optional limits of `POST /api/tasks/submit`.
+/// A task to submit: its type, its data and the optional limits of `POST /api/tasks/submit`
+/// (and of each element of `POST /api/tasks/batch`).
 public struct TaskSubmission: Sendable, Equatable {
     public var type: String
     /// A JSON object; its shape depends on the task type (`messages` for `agent_action`...).
@@ -20,6 +21,15 @@ public struct TaskSubmission: Sendable, Equatable {
         self.maxCostUSD = maxCostUSD
     }
 
+    /// A submit body as the orchestrator reads it; `priority` stays nil when absent.
+    public init(json body: [String: JSONValue]) throws(WireError) {
+        self.init(
+            type: try body.requiredString("type"), data: try body.requiredObject("data"),
+            priority: try body.optionalPriority(), idempotencyKey: try body.optionalString("idempotency_key"),
+            maxCostUSD: try body.optionalUSD("max_cost_usd")
+        )
+    }
+
     /// The request body, in the protocol's field names.
     public var json: JSONValue {
         var body: [String: JSONValue] = ["type": .string(type), "data": data]
@@ -27,23 +37,5 @@ public struct TaskSubmission: Sendable, Equatable {
         if let idempotencyKey { body["idempotency_key"] = .string(idempotencyKey) }
         if let maxCostUSD { body["max_cost_usd"] = .number(maxCostUSD) }
         return .object(body)
-    }
-}
-
-/// What the orchestrator answered to a submit.
-public struct SubmittedTask: Sendable, Equatable {
-    public let id: String
-    /// True when the idempotency key was seen before: `id` is the first task's.
-    public let isDuplicate: Bool
-    /// The whole answer (the task's status fields, `"status": "submitted"` for a new task).
-    public let json: JSONValue
-
-    init(_ answer: JSONValue) throws(D8ClientError) {
-        guard let id = answer["task_id"]?.stringValue else {
-            throw .invalidAnswer("the submit answer has no task_id: \(answer.jsonString.prefix(200))")
-        }
-        self.id = id
-        isDuplicate = answer["duplicate"]?.boolValue ?? false
-        json = answer
     }
 }

@@ -1,6 +1,7 @@
 import D8Core
 
-/// A typed view of `GET /api/tasks/status/{id}`; `json` keeps the whole answer.
+/// A task as `GET /api/tasks/status/{id}` (and cancel, and a status long-poll) shows it: the
+/// server builds it from its record, the client reads it back; `json` keeps the whole answer.
 public struct TaskStatus: Sendable, Equatable {
     public let id: String
     public let type: String
@@ -30,14 +31,38 @@ public struct TaskStatus: Sendable, Equatable {
     /// What went wrong, in the words of the last error (or of the result).
     public var errorMessage: String? { errors.last?.message ?? result?["error"]?.stringValue }
 
-    public init(json: JSONValue) throws(D8ClientError) {
+    public init(json: JSONValue) throws(WireError) {
         guard let id = json["task_id"]?.stringValue, let status = json["status"]?.stringValue else {
-            throw .invalidAnswer("a task status without task_id or status: \(json.jsonString.prefix(200))")
+            throw WireError(.missingField, "a task status without task_id or status: \(json.jsonString.prefix(200))")
         }
         self.init(id: id, status: TaskState(rawValue: status), json: json)
     }
 
-    private init(id: String, status: TaskState, json: JSONValue) {
+    /// The answer the orchestrator gives for a task, in the protocol's field names. `result` and
+    /// `errors` are the JSON the worker reported and the store kept.
+    public init(
+        id: String, type: String, status: TaskState, priority: Int, data: JSONValue,
+        assignedTo: String?, workerType: String?, attempt: Int, maxAttempts: Int,
+        createdAt: Double, assignedAt: Double?, completedAt: Double?, retryAt: Double?,
+        result: JSONValue?, errors: JSONValue, idempotencyKey: String?, costUSD: Double?,
+        maxCostUSD: Double?, heldReason: String?
+    ) {
+        let json: JSONValue = [
+            "task_id": .string(id), "type": .string(type), "status": .string(status.rawValue),
+            "priority": JSONValue(priority), "data": data,
+            "assigned_to": JSONValue(assignedTo), "worker_type": JSONValue(workerType),
+            "attempt": JSONValue(attempt), "max_attempts": JSONValue(maxAttempts),
+            "created_at": .number(createdAt), "assigned_at": JSONValue(assignedAt),
+            "completed_at": JSONValue(completedAt), "retry_at": JSONValue(retryAt),
+            "result": result ?? .null, "errors": errors,
+            "idempotency_key": JSONValue(idempotencyKey), "cost_usd": JSONValue(costUSD),
+            "max_cost_usd": JSONValue(maxCostUSD), "held_reason": JSONValue(heldReason),
+        ]
+        self.init(id: id, status: status, json: json)
+    }
+
+    /// The typed fields read from `json`, which holds the id and status given.
+    public init(id: String, status: TaskState, json: JSONValue) {
         self.id = id
         self.status = status
         type = json["type"]?.stringValue ?? ""
@@ -54,15 +79,6 @@ public struct TaskStatus: Sendable, Equatable {
         isLocal = json["local"]?.boolValue ?? false
         self.json = json
     }
-
-    /// A task the local fallback ran: completed at once with its result, never seen by d8.
-    static func local(_ submission: TaskSubmission, id: String, result: JSONValue, at now: Double) -> TaskStatus {
-        let json: JSONValue = [
-            "task_id": .string(id), "type": .string(submission.type), "status": "completed", "local": true,
-            "attempt": 1, "data": submission.data, "created_at": .number(now), "completed_at": .number(now), "result": result,
-        ]
-        return TaskStatus(id: id, status: .completed, json: json)
-    }
 }
 
 /// A failed attempt as the orchestrator kept it.
@@ -73,7 +89,7 @@ public struct TaskError: Sendable, Equatable {
     /// Unix epoch seconds.
     public let at: Double?
 
-    init(_ json: JSONValue) {
+    public init(_ json: JSONValue) {
         attempt = json["attempt"]?.intValue ?? 0
         message = json["error"]?.stringValue ?? json.jsonString
         workerID = json["worker_id"]?.stringValue

@@ -1,0 +1,42 @@
+/// Every route d8 serves, by name. D8's older protocol routes are kept so its workers run as
+/// they are.
+extension Route {
+    public static let health = Route("GET", "/health", .open)
+    public static let openAPI = Route("GET", "/openapi.yaml", .open)
+
+    public static let submit = Route("POST", "/api/tasks/submit", .client)
+    public static let submitBatch = Route("POST", "/api/tasks/batch", .client)
+    public static let status = Route("GET", "/api/tasks/status/{task_id}", .client)
+    public static let cancel = Route("POST", "/api/tasks/{task_id}/cancel", .client)
+    public static let queue = Route("GET", "/api/tasks/queue", .client)
+    public static let stats = Route("GET", "/api/stats", .client)
+    public static let workerStats = Route("GET", "/api/workers/stats", .client)
+    public static let workers = Route("GET", "/api/workers/list", .client)
+
+    public static let register = Route("POST", "/api/workers/register", .worker)
+    public static let heartbeat = Route("POST", "/api/workers/{worker_id}/heartbeat", .worker)
+    public static let lease = Route("GET", "/api/workers/{worker_id}/tasks", .worker)
+    public static let unregister = Route("POST", "/api/workers/{worker_id}/unregister", .worker)
+    public static let result = Route("POST", "/api/tasks/{task_id}/result", .worker)
+    public static let results = Route("POST", "/api/workers/{worker_id}/results", .worker)
+    /// D8's result endpoint, with the task id in the body.
+    public static let legacyResult = Route("POST", "/api/workers/results", .worker)
+    /// D8's unregister, with the worker id in the body.
+    public static let legacyUnregister = Route("POST", "/api/workers/unregister", .worker)
+
+    public static let all: [Route] = [
+        health, openAPI, submit, submitBatch, status, cancel, queue, stats, workerStats, workers,
+        register, heartbeat, lease, unregister, result, results, legacyResult, legacyUnregister,
+    ]
+
+    /// The methods `path` takes, empty when no route has that path: what tells a known path
+    /// asked with the wrong method (405) from one nothing serves (404).
+    public static func methods(for path: some StringProtocol) -> [String] {
+        all.filter { $0.matches(path: path) }.map(\.method)
+    }
+
+    /// The route a request is for, nil when none is; the most literal pattern wins.
+    public static func matching(method: String, path: some StringProtocol) -> Route? {
+        all.filter { $0.method == method && $0.matches(path: path) }.max { $0.literalCount < $1.literalCount }
+    }
+}

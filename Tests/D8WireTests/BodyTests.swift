@@ -1,0 +1,71 @@
+import D8Core
+import D8Wire
+import Testing
+
+/// Each body read back from what its other side writes, and refused in words when it is wrong.
+@Suite("Bodies: both sides of the wire")
+struct BodyTests {
+    @Test func aSubmissionReadsBackAsWritten() throws {
+        let task = TaskSubmission(type: "echo", data: ["prompt": "hi"], priority: 9, idempotencyKey: "k", maxCostUSD: 0.5)
+        #expect(try TaskSubmission(json: task.json.objectValue!) == task)
+        let bare = TaskSubmission(type: "echo", data: [:])
+        #expect(try TaskSubmission(json: bare.json.objectValue!).priority == nil)
+    }
+
+    @Test func aBadSubmissionNamesTheField() {
+        #expect(throws: WireError.missing("type")) { try TaskSubmission(json: ["data": [:]]) }
+        #expect(throws: WireError.invalid("data", "a JSON object", got: "text")) { try TaskSubmission(json: ["type": "echo", "data": "text"]) }
+        #expect(throws: WireError(.invalidField, "field 'priority' must be an integer from 1 to 10, got 11.0")) {
+            try TaskSubmission(json: ["type": "echo", "data": [:], "priority": 11])
+        }
+    }
+
+    @Test func aListNamesItsBadElement() {
+        let body: [String: JSONValue] = ["tasks": [["type": "echo", "data": [:]], ["data": [:]]]]
+        #expect(throws: WireError(.missingField, "tasks[1]: missing field 'type'")) {
+            try body.objects("tasks", limit: 10, what: "task") { object throws(WireError) in try TaskSubmission(json: object) }
+        }
+        #expect(throws: WireError(.invalidField, "field 'tasks' must be an array of 1 to 1 task objects")) {
+            try body.objects("tasks", limit: 1, what: "task") { object throws(WireError) in try TaskSubmission(json: object) }
+        }
+    }
+
+    @Test func aResultReportTakesItsIDsFromThePathOrTheBody() throws {
+        let report = ResultReport(taskID: "t", workerID: "w", lease: "l", result: ["success": true, "output": "ok"])
+        let body = report.json.objectValue!
+        #expect(try ResultReport(json: body) == report)
+        #expect(try ResultReport(json: body, taskID: "other").taskID == "other")
+        #expect(try ResultReport(json: ["task_id": "t", "result": ["success": false]], workerID: "w").workerID == "w")
+        #expect(throws: WireError(.missingField, "missing field 'result.success' (true or false)")) {
+            try ResultReport(json: ["task_id": "t", "worker_id": "w", "result": ["output": "ok"]])
+        }
+    }
+
+    @Test func outcomesReadBack() throws {
+        let refused = ResultOutcome.refused("t", httpStatus: 409, code: "stale_lease", error: "lost")
+        #expect(try ResultOutcome(json: refused.json) == refused && refused.isRefused)
+        let received = ResultOutcome(taskID: "t", status: "received")
+        #expect(try ResultOutcome(json: received.json) == received && !received.isRefused)
+    }
+
+    @Test func aRegistrationAndItsAnswerReadBack() throws {
+        let registration = WorkerRegistration(workerID: "pc josé", workerType: "echo", capabilities: ["slots": 4])
+        #expect(try WorkerRegistration(json: registration.json.objectValue!) == registration)
+        let answer = RegistrationAnswer(workerID: "w", workerType: "echo", slots: 4, taskTypes: ["echo"],
+                                        heartbeatInterval: .seconds(5), workerTimeout: .seconds(15), taskTimeout: .seconds(60))
+        #expect(RegistrationAnswer(json: answer.json) == answer)
+        // An older orchestrator's short answer takes D8's defaults.
+        #expect(RegistrationAnswer(json: ["status": "registered"]).heartbeatInterval == .seconds(30))
+    }
+
+    @Test func aTaskStatusReadsBackAsTheServerWroteIt() throws {
+        let status = TaskStatus(
+            id: "t", type: "echo", status: .completed, priority: 5, data: ["prompt": "hi"], assignedTo: "w", workerType: "echo",
+            attempt: 1, maxAttempts: 3, createdAt: 1, assignedAt: 2, completedAt: 3, retryAt: nil,
+            result: ["success": true, "output": "hi"], errors: [], idempotencyKey: nil, costUSD: 0, maxCostUSD: nil, heldReason: nil
+        )
+        let read = try TaskStatus(json: status.json)
+        #expect(read == status && read.output == "hi" && read.status.isFinished && read.completedAt == 3)
+        #expect(throws: WireError.self) { try TaskStatus(json: ["status": "pending"]) }
+    }
+}
