@@ -7,6 +7,10 @@ enum Format {
         value?.intValue.map(String.init) ?? "-"
     }
 
+    static func count(_ value: Int?) -> String {
+        value.map(String.init) ?? "-"
+    }
+
     static func usd(_ value: Double?) -> String {
         guard let value else { return "-" }
         // Whole cents as such; anything finer (small LLM costs) keeps four decimals rather than rounding away.

@@ -68,4 +68,31 @@ struct BodyTests {
         #expect(read == status && read.output == "hi" && read.status.isFinished && read.completedAt == 3)
         #expect(throws: WireError.self) { try TaskStatus(json: ["status": "pending"]) }
     }
+
+    @Test func statsReadBackAndKeepD8sTotals() {
+        var stats = OrchestratorStats()
+        stats.workers.total = 2
+        stats.workers.online = 2
+        stats.workers.byType = ["echo": 2]
+        // The wire carries every status, zeros included.
+        stats.tasks = ["pending": 3, "completed": 6, "failed": 1, "dead": 1, "assigned": 0, "held": 0, "cancelled": 0]
+        stats.successRate = OrchestratorStats.successRate(of: stats.tasks)
+        var echo = OrchestratorStats.TaskType()
+        echo.counts = ["pending": 3, "completed": 6, "failed": 1, "dead": 1, "assigned": 0, "held": 0, "cancelled": 0]
+        echo.queueWait = .init(p50: 0.1, p99: 0.5, samples: 7)
+        stats.taskTypes = ["echo": echo]
+        var cost = OrchestratorStats.Cost()
+        var budget = OrchestratorStats.Budget(scope: "global")
+        budget.limitUSD = 5
+        budget.remainingUSD = 4
+        cost.budgets = [budget]
+        stats.cost = cost
+        let json = stats.json
+        #expect(json["tasks"]?["total"] == 11 && json["tasks"]?["held"] == 0)
+        #expect(json["performance"]?["total_failed"] == 2 && json["performance"]?["success_rate"] == .number(0.75))
+        #expect(OrchestratorStats(json: json) == stats)
+        // D8's answer, without d8's parts.
+        let old = OrchestratorStats(json: ["workers": ["total": 1], "tasks": ["total": 1, "pending": 1]])
+        #expect(old.totalTasks == 1 && old.cost == nil && old.taskTypes.isEmpty)
+    }
 }

@@ -1,5 +1,6 @@
 import D8Core
 import D8Store
+import D8Wire
 
 /// What `/health`, `/api/stats`, the queue view and the worker list show: counters kept in
 /// memory, so none of them walks the backlog.
@@ -20,72 +21,66 @@ extension Orchestrator {
         core.withLock { $0.scheduler.workerList }
     }
 
-    /// `/api/stats` in D8's shape, plus per task type and per worker type, and the costs.
-    func statistics() -> JSONValue {
+    /// `/api/stats`: D8's counts, plus per task type and per worker type, and the costs.
+    func statistics() -> OrchestratorStats {
         let (stored, workers, counts, freeSlots, budget, prices) = core.withLock { core in
             let s = core.scheduler
             return (s.tally.statistics, s.workerList, s.workerCounts, s.freeSlotsByType, s.budget, s.prices)
         }
-        var byType: [String: JSONValue] = [:]
-        for (type, entries) in Dictionary(grouping: workers, by: \.workerType) { byType[type] = JSONValue(entries.count) }
-        func total(_ status: TaskRecord.Status) -> Int { stored.byType.values.reduce(0) { $0 + ($1.counts[status] ?? 0) } }
-        let completed = total(.completed), failed = total(.failed) + total(.dead)
-        let all = stored.byType.values.reduce(0) { $0 + $1.counts.values.reduce(0, +) }
-
-        var taskTypes: [String: JSONValue] = [:]
-        for (type, s) in stored.byType {
-            var counts: [String: JSONValue] = [:]
-            for status in TaskRecord.Status.allCases { counts[status.rawValue] = JSONValue(s.counts[status] ?? 0) }
-            taskTypes[type] = [
-                "counts": .object(counts), "success_rate": JSONValue(s.successRate),
-                "queue_wait_s": s.queueWait.map { ["p50": .number($0.p50), "p99": .number($0.p99), "samples": JSONValue($0.count)] } ?? .null,
-                "run_time_s": s.runTime.map { ["p50": .number($0.p50), "p99": .number($0.p99), "samples": JSONValue($0.count)] } ?? .null,
-            ]
+        var stats = OrchestratorStats()
+        stats.workers.total = workers.count
+        stats.workers.online = counts.online
+        stats.workers.busy = counts.busy
+        for worker in workers { stats.workers.byType[worker.workerType, default: 0] += 1 }
+        func percentiles(_ p: Percentiles?) -> OrchestratorStats.Percentiles? {
+            p.map { OrchestratorStats.Percentiles(p50: $0.p50, p99: $0.p99, samples: $0.count) }
         }
-        var workerTypes: [String: JSONValue] = [:]
-        for type in config.workerTypes {
-            let mine = workers.filter { $0.workerType == type.name }
-            let s = stored.byWorkerType[type.name]
-            workerTypes[type.name] = [
-                "workers": JSONValue(mine.count), "busy_slots": JSONValue(mine.reduce(0) { $0 + $1.busySlots }),
-                "free_slots": JSONValue(freeSlots[type.name] ?? 0),
-                "completed": JSONValue(s?.completed ?? 0), "failed": JSONValue(s?.failed ?? 0), "cost_usd": .number(s?.costUSD ?? 0),
-            ]
+        for (name, s) in stored.byType {
+            var type = OrchestratorStats.TaskType()
+            for status in TaskRecord.Status.allCases {
+                type.counts[status.rawValue] = s.counts[status] ?? 0
+                stats.tasks[status.rawValue, default: 0] += s.counts[status] ?? 0
+            }
+            type.successRate = s.successRate
+            type.queueWait = percentiles(s.queueWait)
+            type.runTime = percentiles(s.runTime)
+            stats.taskTypes[name] = type
         }
-        return [
-            "workers": ["total": JSONValue(workers.count), "online": JSONValue(counts.online), "busy": JSONValue(counts.busy), "by_type": .object(byType)],
-            "tasks": [
-                "total": JSONValue(all), "pending": JSONValue(total(.pending)), "assigned": JSONValue(total(.assigned)),
-                "completed": JSONValue(completed), "failed": JSONValue(total(.failed)), "dead": JSONValue(total(.dead)),
-                "cancelled": JSONValue(total(.cancelled)), "held": JSONValue(total(.held)),
-            ],
-            "performance": [
-                "total_completed": JSONValue(completed), "total_failed": JSONValue(failed),
-                "success_rate": completed + failed == 0 ? .null : .number(Double(completed) / Double(completed + failed)),
-            ],
-            "task_types": .object(taskTypes), "worker_types": .object(workerTypes),
-            "cost": Self.costJSON(budget: budget, prices: prices, now: Self.epochNow()),
-        ]
+        stats.successRate = OrchestratorStats.successRate(of: stats.tasks)
+        for workerType in config.workerTypes {
+            let mine = workers.filter { $0.workerType == workerType.name }
+            let s = stored.byWorkerType[workerType.name]
+            var type = OrchestratorStats.WorkerType()
+            type.workers = mine.count
+            type.busySlots = mine.reduce(0) { $0 + $1.busySlots }
+            type.freeSlots = freeSlots[workerType.name] ?? 0
+            type.completed = s?.completed ?? 0
+            type.failed = s?.failed ?? 0
+            type.costUSD = s?.costUSD ?? 0
+            stats.workerTypes[workerType.name] = type
+        }
+        stats.cost = Self.cost(budget: budget, prices: prices, now: Self.epochNow())
+        return stats
     }
 
     /// `cost` in `/api/stats`: today's spending and each budget's state.
-    static func costJSON(budget: BudgetBook, prices: PriceBook, now: Double) -> JSONValue {
+    static func cost(budget: BudgetBook, prices: PriceBook, now: Double) -> OrchestratorStats.Cost {
         var book = budget
         book.roll(to: now)
-        let budgets: [JSONValue] = book.limits.keys.sorted().map { scope in
-            [
-                "scope": .string(scope.description), "period": "daily", "limit_usd": .number(book.limits[scope] ?? 0),
-                "spent_usd": .number(book.spent[scope, default: 0]), "reserved_usd": .number(book.reserved[scope, default: 0]),
-                "remaining_usd": JSONValue(book.remaining(scope)),
-            ]
+        var cost = OrchestratorStats.Cost()
+        cost.spentTodayUSD = book.spent[.global, default: 0]
+        cost.reservedUSD = book.reserved[.global, default: 0]
+        for case let (.workerType(name), usd) in book.spent { cost.spentTodayByWorkerType[name] = usd }
+        cost.budgets = book.limits.keys.sorted().map { scope in
+            var entry = OrchestratorStats.Budget(scope: scope.description)
+            entry.limitUSD = book.limits[scope] ?? 0
+            entry.spentUSD = book.spent[scope, default: 0]
+            entry.reservedUSD = book.reserved[scope, default: 0]
+            entry.remainingUSD = book.remaining(scope)
+            return entry
         }
-        var spentByWorkerType: [String: JSONValue] = [:]
-        for case let (.workerType(name), usd) in book.spent { spentByWorkerType[name] = .number(usd) }
-        return [
-            "spent_today_usd": .number(book.spent[.global, default: 0]), "reserved_usd": .number(book.reserved[.global, default: 0]),
-            "spent_today_by_worker_type": .object(spentByWorkerType), "budgets": .array(budgets),
-            "prices_usd_per_mtok": .object(prices.known.mapValues { ["input": .number($0.inputPerMTok), "output": .number($0.outputPerMTok)] }),
-        ]
+        cost.prices = prices.known.mapValues { OrchestratorStats.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) }
+        return cost
     }
 
     /// Pending tasks in the order they would be dispatched now, and counts per type.
