@@ -95,4 +95,16 @@ struct BodyTests {
         let old = OrchestratorStats(json: ["workers": ["total": 1], "tasks": ["total": 1, "pending": 1]])
         #expect(old.totalTasks == 1 && old.cost == nil && old.taskTypes.isEmpty)
     }
+
+    @Test func aLeaseCopiesDataForOldWorkersAndReadsBack() throws {
+        let lease = TaskLease(taskID: "t", type: "echo", data: ["prompt": "hi", "type": "mine"], priority: 5, lease: "l",
+                              attempt: 1, maxAttempts: 3, createdAt: 1, leaseExpiresAt: 61, timeout: .seconds(60))
+        #expect(lease.json["prompt"] == "hi", "a data field at the top level for D8's workers")
+        #expect(lease.json["type"] == "echo", "the task's own field wins a collision")
+        #expect(try TaskLease(json: lease.json) == lease)
+        // D8's lease-less task: defaults, and the id is required.
+        let old = try TaskLease(json: ["task_id": "t", "type": "echo", "data": [:]])
+        #expect(old.lease == nil && old.timeout == .seconds(120))
+        #expect(throws: WireError.self) { try TaskLease(json: ["type": "echo"]) }
+    }
 }

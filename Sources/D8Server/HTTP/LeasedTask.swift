@@ -1,24 +1,22 @@
 import D8Core
 import D8Store
+import D8Wire
 
-/// A task as a worker receives it. Old D8 workers read data fields at the top level, so data
-/// keys are copied there unless they collide with a key of the task itself. A task type's prompt
-/// shape (`system`, and `prompt` with `{field}`s filled from the data) adds its messages.
+/// A leased task on its way to the worker: its data in the task type's prompt shape (`system`,
+/// and `prompt` with `{field}`s filled from the data, become messages).
 struct LeasedTask: Sendable {
-    let json: JSONValue
+    let lease: TaskLease
 
     init(_ live: LiveTask, config: D8Config) {
         let r = live.record
-        let data = Self.shaped(live.data, type: config.taskType(named: r.type))
-        var task: [String: JSONValue] = [
-            "task_id": .string(r.taskID), "type": .string(r.type), "data": data,
-            "priority": JSONValue(r.priority), "lease": JSONValue(r.lease), "attempt": JSONValue(r.attempt),
-            "max_attempts": JSONValue(r.maxAttempts), "created_at": .number(r.createdAt),
-            "lease_expires_at": JSONValue(r.leaseExpiresAt), "timeout_s": .number(config.queue.taskTimeout.seconds),
-        ]
-        for (key, value) in data.objectValue ?? [:] where task[key] == nil { task[key] = value }
-        json = .object(task)
+        lease = TaskLease(
+            taskID: r.taskID, type: r.type, data: Self.shaped(live.data, type: config.taskType(named: r.type)),
+            priority: r.priority, lease: r.lease, attempt: r.attempt, maxAttempts: r.maxAttempts, createdAt: r.createdAt,
+            leaseExpiresAt: r.leaseExpiresAt, timeout: config.queue.taskTimeout
+        )
     }
+
+    var json: JSONValue { lease.json }
 
     /// The data with the prompt shape's messages; types without a shape are unchanged.
     static func shaped(_ data: JSONValue, type: TaskTypeConfig?) -> JSONValue {
