@@ -5,6 +5,10 @@ import Synchronization
 /// Applies every change on one dedicated thread with group commit: the thread takes all the
 /// requests pending at that moment, applies them in one transaction, commits (one fsync), and
 /// only then resumes their callers. A burst of writes therefore costs a handful of commits.
+///
+/// A group nobody waits for (writes queued with `performLater`: leases, heartbeats' bookkeeping)
+/// promised no durability, so with `synchronous = FULL` it commits without its own fsync; the
+/// next commit somebody waits for fsyncs the write-ahead log, and with it every frame before.
 // @unchecked Sendable: `pending`, `phase` and `closeWaiters` are touched only under `condition`,
 // and `connection` only on the writer thread.
 final class GroupCommitWriter: @unchecked Sendable {
@@ -28,11 +32,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var closeWaiters: [Completion] = []
     private var connection: SQLiteConnection?
     private let commits = Atomic<Int>(0)
+    private let unsyncedCommits = Atomic<Int>(0)
     private let path: String
     private let logger: Logger
+    /// The connection runs `synchronous = FULL`: every commit fsyncs unless told otherwise.
+    private let syncsEveryCommit: Bool
 
-    init(connection: SQLiteConnection, logger: Logger) {
+    init(connection: SQLiteConnection, syncsEveryCommit: Bool, logger: Logger) {
         self.connection = connection
+        self.syncsEveryCommit = syncsEveryCommit
         self.path = connection.path
         self.logger = logger
         let thread = Thread { [self] in run() }
@@ -42,6 +50,8 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Transactions committed so far.
     var commitCount: Int { commits.load(ordering: .relaxed) }
+    /// Of those, the groups nobody waited for, committed without their own fsync.
+    var unsyncedCommitCount: Int { unsyncedCommits.load(ordering: .relaxed) }
 
     /// Applies `operation` (or nothing: a flush) in the next group and returns its result once
     /// the group is committed.
@@ -131,13 +141,18 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func commit(_ batch: [Request]) -> [Result<Int, StoreError>] {
         guard let db = connection else { return batch.map { _ in .failure(.closed(path: path)) } }
         guard batch.contains(where: { $0.operation != nil }) else { return batch.map { _ in .success(0) } }
+        let unawaited = syncsEveryCommit && batch.allSatisfy { $0.completion == nil }
+        if unawaited { relax(db, to: "NORMAL") }
+        // After the COMMIT or the ROLLBACK: the level is not changed inside a transaction.
+        defer { if unawaited { relax(db, to: "FULL") } }
         do throws(StoreError) {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.run("BEGIN IMMEDIATE")
             var results: [Result<Int, StoreError>] = []
             results.reserveCapacity(batch.count)
             for request in batch { results.append(try apply(request.operation, on: db)) }
-            try db.execute("COMMIT")
+            try db.run("COMMIT")
             commits.add(1, ordering: .relaxed)
+            if unawaited { unsyncedCommits.add(1, ordering: .relaxed) }
             return results
         } catch {
             try? db.execute("ROLLBACK")  // fails harmlessly when SQLite already rolled back
@@ -146,18 +161,24 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    private func relax(_ db: SQLiteConnection, to level: String) {
+        do throws(StoreError) { try db.run("PRAGMA synchronous = \(level)") } catch {
+            logger.critical("could not set the task store's synchronous level", metadata: ["level": "\(level)", "error": "\(error)"])
+        }
+    }
+
     /// Runs one request inside its own savepoint. Throws only when the savepoint machinery
     /// fails, which dooms the whole transaction.
     private func apply(_ operation: Operation?, on db: SQLiteConnection) throws(StoreError) -> Result<Int, StoreError> {
         guard let operation else { return .success(0) }
-        try db.execute("SAVEPOINT request")
+        try db.run("SAVEPOINT request")
         do throws(StoreError) {
             let count = try operation(db)
-            try db.execute("RELEASE request")
+            try db.run("RELEASE request")
             return .success(count)
         } catch {
-            try db.execute("ROLLBACK TO request")
-            try db.execute("RELEASE request")
+            try db.run("ROLLBACK TO request")
+            try db.run("RELEASE request")
             return .failure(error)
         }
     }

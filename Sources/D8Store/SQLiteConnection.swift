@@ -55,6 +55,15 @@ final class SQLiteConnection: @unchecked Sendable {
         return try body(SQLiteStatement(handle: handle, connection: self))
     }
 
+    /// Runs a statement without results (BEGIN, SAVEPOINT, a PRAGMA that sets...) prepared once
+    /// and kept: the group commit runs a few of these per request, and parsing them each time
+    /// showed in profiles.
+    func run(_ sql: String) throws(StoreError) {
+        try withStatement(sql) { statement throws(StoreError) in
+            while try statement.step() {}
+        }
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { Int(sqlite3_changes64(db)) }
 

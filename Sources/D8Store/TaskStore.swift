@@ -37,7 +37,7 @@ public final class TaskStore: Sendable {
 
         self.path = path
         self.logger = logger
-        self.writer = GroupCommitWriter(connection: writerConnection, logger: logger)
+        self.writer = GroupCommitWriter(connection: writerConnection, syncsEveryCommit: durability == .disk, logger: logger)
         self.reader = Mutex(readerConnection)
         logger.info("task store opened", metadata: ["path": "\(path)"])
     }

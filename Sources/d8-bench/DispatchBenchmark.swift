@@ -45,31 +45,55 @@ struct DispatchBenchmark: ParsableCommand {
         guard !modes.isEmpty else { throw ValidationError("--durability takes disk, process or both") }
         var results: [[String: Any]] = []
         var dispatch: [String: Any] = [:]
+        var floor: [String: Any] = [:]
         var resultsBatchEndpoint = false
         for mode in modes {
             let server = try BenchServer.start(durability: mode.rawValue, binary: d8, pluginsDir: pluginsDir)
             defer { server.stop() }
-            for batched in [false, true] {
+            // One task per submit with results one per request, then with results in batches
+            // (what `d8 worker` sends), then everything batched.
+            for (batched, resultsInBatches) in [(false, false), (false, true), (true, true)] {
                 for submitters in [1, 16] {
                     let scenario = Scenario(server: server, submitters: submitters, workers: workers,
-                                            tasks: batched ? batchedTasks : tasks, batchSize: batched ? batchSize : 1)
+                                            tasks: batched ? batchedTasks : tasks, batchSize: batched ? batchSize : 1,
+                                            resultsInBatches: resultsInBatches)
                     var result = scenario.run()
                     result["durability"] = mode.rawValue
-                    if batched { resultsBatchEndpoint = result["results_batched"] as? Bool ?? false }
+                    if resultsInBatches { resultsBatchEndpoint = result["results_batched"] as? Bool ?? false }
                     results.append(result)
                 }
             }
             dispatch[mode.rawValue] = measureDispatchLatency(port: server.port)
+            floor[mode.rawValue] = measureRequestFloor(server: server)
         }
         let report: [String: Any] = [
             "benchmark": "dispatch", "cores": ProcessInfo.processInfo.activeProcessorCount,
             "store": "sqlite WAL, group commit; durability disk = synchronous=FULL, process = NORMAL",
             "workers": workers, "throughput": results, "dispatch_latency_ms": dispatch,
+            "request_floor": floor,
             "orchestrator_cpu": "orchestrator_cpu_ms_per_task: user + system CPU of the d8 serve process over the scenario, per completed task",
             "results_batch_endpoint": resultsBatchEndpoint ? "POST /api/workers/{id}/results used" : "POST /api/workers/{id}/results absent: one result per request",
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// What any request costs the orchestrator, whatever it does: 16 connections asking
+    /// `GET /health` (answered from counters), its CPU time per request. A task needs at least a
+    /// submit and a result, so twice this bounds the CPU per task from below at that load.
+    func measureRequestFloor(server: BenchServer, requests: Int = 32_000, connections: Int = 16) -> [String: Any] {
+        let cpuBefore = server.usage.cpuSeconds ?? .nan
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: connections) { _ in
+            let connection = RawHTTPConnection.connected(port: server.port)
+            for _ in 0..<(requests / connections) { _ = connection.request("GET", "/health") }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = (server.usage.cpuSeconds ?? .nan) - cpuBefore
+        return [
+            "connections": connections, "requests": requests, "requests_per_second": (Double(requests) / elapsed).rounded(),
+            "health_cpu_ms_per_request": (cpu / Double(requests) * 1e6).rounded() / 1000,
+        ]
     }
 
     /// An idle long-polling worker has the task, timed from the start of the submit (the

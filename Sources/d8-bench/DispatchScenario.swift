@@ -16,12 +16,15 @@ struct Scenario {
     }
 
     let server: BenchServer, submitters: Int, workers: Int, tasks: Int, batchSize: Int
+    /// Workers post each leased group's results in one request (as `d8 worker` does whenever
+    /// several results are ready), else one request per result.
+    let resultsInBatches: Bool
     var batched: Bool { batchSize > 1 }
 
     func run() -> [String: Any] {
         let completed = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
-        let resultsBatched = Atomic<Bool>(batched)
+        let resultsBatched = Atomic<Bool>(resultsInBatches)
         let latencies = Mutex<[Double]>([])
         let workerIDs = (0..<workers).map { "bench-\(UUID().uuidString.prefix(8))-\($0)" }
         let done = DispatchGroup()
@@ -74,12 +77,13 @@ struct Scenario {
         done.wait()
         var result: [String: Any] = [
             "mode": batched ? "batched_\(batchSize)" : "one_task_per_request",
+            "results": resultsInBatches ? "batched" : "one_per_request",
             "submitters": submitters, "tasks": total, "seconds": elapsed,
             "tasks_per_second": (Double(total) / elapsed).rounded(),
             "orchestrator_cpu_ms_per_task": (cpu / Double(total) * 1e6).rounded() / 1000,
             "submit_to_completed_ms": Stats(latencies.withLock { $0 }).json,
         ]
-        if batched { result["results_batched"] = resultsBatched.load(ordering: .relaxed) }
+        if resultsInBatches { result["results_batched"] = resultsBatched.load(ordering: .relaxed) }
         return result
     }
 

@@ -1,5 +1,5 @@
 import D8Core
-import D8Store
+@testable import D8Store
 import Testing
 
 /// What each durability mode asks of SQLite on the connection that commits: `disk` must fsync
@@ -14,6 +14,27 @@ struct DurabilityPragmaTests {
             let got = try await store.writerSynchronousLevel()
             await store.close()
             #expect(got == level, "durability \(mode.rawValue)")
+        }
+    }
+
+    /// Queued writes (a lease) promised nothing, so their group skips its own fsync; the next
+    /// awaited write is fsync'd again, and the queued rows are there.
+    @Test func queuedWritesWaitForTheNextFsync() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try TaskStore(directory: directory, durability: .disk, logger: quietLogger)
+            try await store.write([task(1)])
+            #expect(store.writer.unsyncedCommitCount == 0, "an awaited write is fsync'd")
+            store.enqueue([.insert(task(2))])
+            let deadline = ContinuousClock.now + .seconds(10)
+            while store.writer.commitCount < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(store.writer.unsyncedCommitCount == 1, "the queued group alone, without its fsync")
+            #expect(try await store.writerSynchronousLevel() == 2, "FULL again for the next group")
+            try await store.write([task(3)])
+            #expect(store.writer.unsyncedCommitCount == 1)
+            await store.close()
+            let reopened = try TaskStore(directory: directory, durability: .disk, logger: quietLogger)
+            #expect(try reopened.record(taskID: task(2).taskID) != nil)
+            await reopened.close()
         }
     }
 }

@@ -16,7 +16,12 @@ extension D8RequestContext {
     /// percent-encoded, while the same id comes decoded in JSON bodies (a worker registered as
     /// "pc josé" polls `/api/workers/pc%20jos%C3%A9/tasks`).
     func pathParameter(_ name: String) throws(APIError) -> String {
-        guard let raw = parameters.get(name), let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
+        guard let raw = parameters.get(name), !raw.isEmpty else {
+            throw APIError(.badRequest, "the path parameter '\(name)' is empty")
+        }
+        // Most ids hold no escapes, and Foundation's decoding showed in profiles.
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return String(raw) }
+        guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
             throw APIError(.badRequest, "the path parameter '\(name)' is not valid percent-encoded UTF-8")
         }
         return decoded
