@@ -46,7 +46,7 @@ struct CLISubmitTests {
         let worker = try await orchestrator.worker()
         async let run = d8(["submit", "echo", "--data", #"{"prompt": "hi"}"#, "--wait", "--orchestrator", orchestrator.url])
         let task = try await worker.lease()
-        #expect(task["prompt"] == "hi")
+        #expect(task.json["prompt"] == "hi")
         try await worker.complete(task, with: ["output": "hello\nfrom the worker"])
         let result = try await run
         #expect(result.status == 0, "\(result.stderr)")
@@ -74,7 +74,7 @@ struct CLISubmitTests {
         try await worker.fail(task, error: "model overloaded")
         let result = try await run
         #expect(result.status == 1)
-        #expect(result.stderr == "error: task \(task["task_id"]?.stringValue ?? "?") failed: model overloaded\n")
+        #expect(result.stderr == "error: task \(task.taskID) failed: model overloaded\n")
         let status = try JSONValue.parse(result.stdout)
         #expect(status["status"] == "failed")
         #expect(status["errors"]?.arrayValue?.first?["error"] == "model overloaded")

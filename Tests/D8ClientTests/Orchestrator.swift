@@ -49,27 +49,26 @@ struct FakeWorker {
     let api: WorkerAPI
 
     /// The next task handed to this worker, waiting up to 5 s for it.
-    func lease() async throws -> JSONValue {
+    func lease() async throws -> TaskLease {
         let api = self.api
         let tasks = try await blocking { api.poll(max: 1, wait: .seconds(5)) }.get()
         guard let task = tasks.first else { throw ProcessFailure("no task was leased within 5 s") }
         return task
     }
 
-    func complete(_ task: JSONValue, with result: JSONValue) async throws {
+    func complete(_ task: TaskLease, with result: JSONValue) async throws {
         var result = result.objectValue ?? [:]
         result["success"] = true
         try await report(task, .object(result))
     }
 
-    func fail(_ task: JSONValue, error: String, retryable: Bool = false) async throws {
+    func fail(_ task: TaskLease, error: String, retryable: Bool = false) async throws {
         try await report(task, ["success": false, "error": .string(error), "retryable": .bool(retryable)])
     }
 
-    private func report(_ task: JSONValue, _ result: JSONValue) async throws {
+    private func report(_ task: TaskLease, _ result: JSONValue) async throws {
         let api = self.api
-        guard let id = task["task_id"]?.stringValue else { throw ProcessFailure("a task without task_id: \(task.jsonString)") }
-        try await blocking { api.report(taskID: id, lease: task["lease"]?.stringValue, result: result) }.get()
+        try await blocking { api.report(api.result(for: task, result)) }.get()
     }
 }
 

@@ -18,6 +18,9 @@ public enum APICallError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The status of a rejection, nil when the orchestrator was not reached.
     public var status: Int? { if case let .rejected(status, _, _) = self { status } else { nil } }
+
+    /// d8's error code of a rejection (`stale_lease`, …); nil when the answer had none.
+    public var code: String? { if case let .rejected(_, code, _) = self { code } else { nil } }
 }
 
 /// One orchestrator, reached over the shared libcurl transport: the base URL and the bearer token.

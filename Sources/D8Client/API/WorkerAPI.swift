@@ -23,9 +23,15 @@ public struct WorkerAPI: Sendable {
     }
 
     /// Up to `max` leased tasks, waiting up to `wait` for the first one; empty when none came.
-    public func poll(max: Int, wait: Duration) -> Result<[JSONValue], APICallError> {
-        endpoint.call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).map { answer in
-            answer["tasks"]?.arrayValue ?? (answer["task"].map { $0 == .null ? [] : [$0] } ?? [])
+    /// An orchestrator that ignores `max` (D8's) answers one task as `task`.
+    public func poll(max: Int, wait: Duration) -> Result<[TaskLease], APICallError> {
+        endpoint.call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).flatMap { answer in
+            let tasks = answer["tasks"]?.arrayValue ?? (answer["task"].map { $0 == .null ? [] : [$0] } ?? [])
+            do throws(WireError) {
+                return .success(try tasks.map { task throws(WireError) in try TaskLease(json: task) })
+            } catch {
+                return .failure(.rejected(status: 200, code: error.code.rawValue, message: "the orchestrator handed out a task this worker cannot read: \(error.message)"))
+            }
         }
     }
 
@@ -33,10 +39,27 @@ public struct WorkerAPI: Sendable {
         endpoint.call(.heartbeat, workerID, timeout: Self.timeout).map { _ in }
     }
 
-    /// Reports a task's result with the lease it was handed out with.
-    public func report(taskID: String, lease: String?, result: JSONValue) -> Result<Void, APICallError> {
-        let report = ResultReport(taskID: taskID, workerID: workerID, lease: lease, result: result)
-        return endpoint.call(.result, taskID, body: report.json, timeout: Self.timeout).map { _ in }
+    /// A task's result as this worker reports it: with the lease the task was handed out with.
+    public func result(for task: TaskLease, _ result: JSONValue) -> ResultReport {
+        ResultReport(taskID: task.taskID, workerID: workerID, lease: task.lease, result: result)
+    }
+
+    /// Reports one result (`POST /api/tasks/{id}/result`, which every orchestrator has).
+    public func report(_ report: ResultReport) -> Result<Void, APICallError> {
+        endpoint.call(.result, report.taskID, body: report.json, timeout: Self.timeout).map { _ in }
+    }
+
+    /// Reports several results in one request (`POST /api/workers/{id}/results`): an outcome for
+    /// each, in the order given. D8's orchestrators lack this endpoint and answer 404 or 405.
+    public func report(_ reports: [ResultReport]) -> Result<[ResultOutcome], APICallError> {
+        let body: JSONValue = ["results": .array(reports.map(\.json))]
+        return endpoint.call(.results, workerID, body: body, timeout: Self.timeout).flatMap { answer in
+            do throws(WireError) {
+                return .success(try (answer["results"]?.arrayValue ?? []).map { outcome throws(WireError) in try ResultOutcome(json: outcome) })
+            } catch {
+                return .failure(.rejected(status: 200, code: error.code.rawValue, message: "an answer to a batch of results this worker cannot read: \(error.message)"))
+            }
+        }
     }
 
     /// Leaves the pool; the orchestrator puts back whatever this worker still holds.

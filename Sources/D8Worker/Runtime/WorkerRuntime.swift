@@ -5,10 +5,11 @@ import Logging
 
 /// One worker process's life: register with the capabilities the plugin describes, long-poll
 /// for as many tasks as it has free slots (and rate-limit permits), run each on a slot thread
-/// through the plugin, report each result with its lease, heartbeat, and survive the
-/// orchestrator going away (retry with backoff, register again). `drain()` (SIGTERM) stops
-/// leasing, lets in-flight tasks finish up to `drainTimeout`, then unregisters, which hands
-/// back whatever is left.
+/// through the plugin, hand each result to the `ResultReporter` (which sends whatever is ready
+/// in one request), heartbeat, and survive the orchestrator going away (retry with backoff,
+/// register again). `drain()` (SIGTERM) stops leasing, lets in-flight tasks finish up to
+/// `drainTimeout`, waits for their results to be sent, then unregisters, which hands back
+/// whatever is left.
 ///
 /// Threads, not tasks: a plugin's execute blocks its thread for as long as the provider takes
 /// (minutes), which would starve Swift's cooperative pool. Every thread here blocks in libcurl
@@ -19,25 +20,24 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     let capabilities: JSONValue
     let options: WorkerOptions
     let logger: Logger
-    /// Called on a slot thread after each task is reported (the benchmark's probe).
-    let onTaskDone: (@Sendable (TaskTiming) -> Void)?
 
     private let condition = NSCondition()
+    private let reporter: ResultReporter
     private let clockStart = ContinuousClock.now
     // Guarded by `condition`:
     private var registration: (WorkerAPI.Registration, epoch: Int)?
     private var epoch = 0
     private var limiter: RateLimiter
-    private var pending: [LeasedTask] = []
+    private var pending: [HeldTask] = []
     private var busy = 0
     /// Tasks inside `execute`, by lease: when each started, and whether it was reported as hung.
-    private var running: [String: (task: LeasedTask, started: ContinuousClock.Instant, warned: Bool)] = [:]
+    private var running: [String: (task: HeldTask, started: ContinuousClock.Instant, warned: Bool)] = [:]
     private var drainDeadline: ContinuousClock.Instant?
     private var stopped = false
 
     public init(
         api: WorkerAPI, plugin: PluginInstance, capabilities: JSONValue, limiter: RateLimiter, options: WorkerOptions,
-        logger: Logger, onTaskDone: (@Sendable (TaskTiming) -> Void)? = nil
+        logger: Logger, onTaskDone: (@Sendable (TaskTiming) -> Void)? = nil // after each result is settled (the benchmark's probe)
     ) {
         self.api = api
         self.plugin = plugin
@@ -45,11 +45,15 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         self.limiter = limiter
         self.options = options
         self.logger = logger
-        self.onTaskDone = onTaskDone
+        reporter = ResultReporter(api: api, logger: logger) { finished, accepted in
+            onTaskDone?(TaskTiming(leased: finished.task.leased, executeStarted: finished.executeStarted,
+                                   executeEnded: finished.executeEnded, reported: .now, accepted: accepted))
+        }
     }
 
     /// Serves until `drain()` and the drain that follows are over, then unregisters. Blocks.
     public func run() {
+        reporter.start()
         for slot in 0..<options.slots { startThread("slot \(slot)", slotLoop) }
         startThread("heartbeat", heartbeatLoop)
         startThread("lease", leaseLoop)
@@ -57,6 +61,12 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         condition.lock()
         while drainDeadline == nil { condition.wait() }
         while busy > 0, let deadline = drainDeadline, ContinuousClock.now < deadline { wait(until: deadline) }
+        let resultsDeadline = max(drainDeadline ?? .now, .now + .seconds(5))
+        condition.unlock()
+        // Heartbeats go on while the last results are sent, so the leases stay ours.
+        reporter.finish(giveUpAfter: resultsDeadline)
+
+        condition.lock()
         let unfinished = busy
         stopped = true
         let registered = registration != nil
@@ -174,7 +184,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         return 0
     }
 
-    private func accept(_ tasks: [JSONValue]) {
+    private func accept(_ tasks: [TaskLease]) {
         guard !tasks.isEmpty else { return }
         let leased = ContinuousClock.now
         condition.lock()
@@ -186,7 +196,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         for task in tasks {
             busy += 1
             limiter.recordStart(at: elapsed)
-            pending.append(LeasedTask(json: task, leased: leased, taskTimeout: registration?.0.taskTimeout ?? .seconds(120)))
+            pending.append(HeldTask(lease: task, leased: leased, timeout: registration?.0.taskTimeout ?? task.timeout))
         }
         condition.broadcast()
     }
@@ -196,57 +206,29 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     private func slotLoop() {
         while let task = nextTask() {
             let started = ContinuousClock.now
-            let key = task.json["lease"]?.stringValue ?? task.json["task_id"]?.stringValue ?? "\(started)"
+            let key = task.lease.lease ?? task.lease.taskID
             condition.lock()
             running[key] = (task, started, false)
             condition.unlock()
-            let outcome = plugin.execute(task: task.json)
+            let outcome = plugin.execute(task: task.lease.json)
             let ended = ContinuousClock.now
+            let body = TaskResult.body(for: outcome)
+            // The slot is free once the plugin returns: the result travels on the reporter's thread.
             condition.lock()
             running[key] = nil
-            condition.unlock()
-            let body = TaskResult.body(for: outcome)
-            let accepted = report(task, body)
-            let reported = ContinuousClock.now
-            condition.lock()
             busy -= 1
             limiter.recordTokens(TaskResult.tokens(in: body), at: elapsed)
             condition.broadcast()
             condition.unlock()
-            onTaskDone?(TaskTiming(leased: task.leased, executeStarted: started, executeEnded: ended, reported: reported, accepted: accepted))
+            reporter.submit(FinishedTask(task: task, report: api.result(for: task.lease, body), executeStarted: started, executeEnded: ended))
         }
     }
 
-    private func nextTask() -> LeasedTask? {
+    private func nextTask() -> HeldTask? {
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty, !stopped { condition.wait() }
         return pending.isEmpty ? nil : pending.removeFirst()
-    }
-
-    /// Posts a result until the orchestrator takes it. An unreachable or failing (5xx, say
-    /// stopping) orchestrator is retried until the lease has surely expired (the task is then
-    /// requeued there anyway and this result could only be refused); a 4xx refusal (409: the
-    /// lease was lost) is final.
-    private func report(_ task: LeasedTask, _ body: JSONValue) -> Bool {
-        let taskID = task.json["task_id"]?.stringValue ?? ""
-        let giveUp = task.leased + task.taskTimeout + .seconds(30)
-        var backoff = Backoff()
-        while true {
-            switch api.report(taskID: taskID, lease: task.json["lease"]?.stringValue, result: body) {
-            case .success:
-                return true
-            case let .failure(error) where (400..<500).contains(error.status ?? 0):
-                logger.warning("result refused", metadata: ["task_id": "\(taskID)", "error": "\(error)"])
-                return false
-            case let .failure(error):
-                if ContinuousClock.now > giveUp || isStopped {
-                    logger.error("gave up reporting a result", metadata: ["task_id": "\(taskID)", "error": "\(error)"])
-                    return false
-                }
-                Thread.sleep(forTimeInterval: backoff.next())
-            }
-        }
     }
 
     // MARK: Heartbeats
@@ -279,15 +261,15 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     private func warnAboutHungTasks() {
         condition.lock()
         let now = ContinuousClock.now
-        var hung: [LeasedTask] = []
-        for (key, entry) in running where !entry.warned && now - entry.started > entry.task.taskTimeout {
+        var hung: [HeldTask] = []
+        for (key, entry) in running where !entry.warned && now - entry.started > entry.task.timeout {
             running[key]?.warned = true
             hung.append(entry.task)
         }
         condition.unlock()
         for task in hung {
             logger.error("the plugin's execute has run past the task timeout and still holds its slot; the orchestrator will hand the task to another worker", metadata: [
-                "task_id": "\(task.json["task_id"]?.stringValue ?? "")", "timeout_s": "\(task.taskTimeout.seconds)",
+                "task_id": "\(task.lease.taskID)", "timeout_s": "\(task.timeout.seconds)",
             ])
         }
     }
@@ -298,12 +280,6 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         condition.lock()
         defer { condition.unlock() }
         return drainDeadline != nil
-    }
-
-    private var isStopped: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopped
     }
 
     /// Seconds since this runtime was made: the rate limiter's clock (monotonic).
@@ -331,9 +307,9 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     }
 }
 
-/// A task as leased: its JSON (with `task_id` and `lease`) and when it arrived.
-struct LeasedTask: Sendable {
-    let json: JSONValue
+/// A task as this worker holds it: the lease, when it arrived and how long it may run.
+struct HeldTask: Sendable {
+    let lease: TaskLease
     let leased: ContinuousClock.Instant
-    let taskTimeout: Duration
+    let timeout: Duration
 }
