@@ -15,11 +15,13 @@ public protocol TaskStorage: Sendable {
     /// Pending, assigned and held tasks in seq order: what a starting orchestrator recovers.
     func unfinished() throws(StoreError) -> [TaskRecord]
     func record(taskID: String) throws(StoreError) -> TaskRecord?
-    func record(idempotencyKey: String) throws(StoreError) -> TaskRecord?
+    /// The task a client submitted with this idempotency key (keys are unique per client).
+    func record(idempotencyKey: String, client: String?) throws(StoreError) -> TaskRecord?
     func maxSeq() throws(StoreError) -> UInt64
     func spend(since: Double) throws(StoreError) -> [SpendEntry]
     /// Counts and recent latencies, read once at start to seed the in-memory counters.
-    func statistics(sampleLimit: Int) throws(StoreError) -> StoreStatistics
+    /// Of every task, or of one client's (the name of its key).
+    func statistics(sampleLimit: Int, client: String?) throws(StoreError) -> StoreStatistics
 }
 
 extension TaskStore: TaskStorage {}

@@ -11,8 +11,10 @@ extension TaskStore {
         try records("\(TaskRecord.select) WHERE task_id = ?1", [.text(taskID)]).first
     }
 
-    public func record(idempotencyKey: String) throws(StoreError) -> TaskRecord? {
-        try records("\(TaskRecord.select) WHERE idempotency_key = ?1", [.text(idempotencyKey)]).first
+    /// `coalesce(client, '')` as in the unique index, so the index answers.
+    public func record(idempotencyKey: String, client: String?) throws(StoreError) -> TaskRecord? {
+        try records("\(TaskRecord.select) WHERE coalesce(client, '') = ?1 AND idempotency_key = ?2",
+                    [.text(client ?? ""), .text(idempotencyKey)]).first
     }
 
     /// The highest seq stored, 0 when empty: new tasks continue from it.

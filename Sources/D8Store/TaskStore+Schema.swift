@@ -51,6 +51,14 @@ extension TaskStore {
         ) STRICT;
         CREATE INDEX spend_at ON spend (at);
         """,
+        // Tenants: idempotency keys are unique per client key, and a client's tasks are found
+        // without scanning everyone's.
+        """
+        DROP INDEX tasks_idempotency_key;
+        CREATE UNIQUE INDEX tasks_client_idempotency_key ON tasks (coalesce(client, ''), idempotency_key)
+            WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX tasks_client_type_status ON tasks (client, type, status);
+        """,
     ]
 
     /// How long a connection waits for another one's lock (another process, a checkpoint).

@@ -1,12 +1,16 @@
 extension TaskStore {
     /// Counts by type and status, latency percentiles over the newest `sampleLimit` finished
-    /// tasks of each type, and outcomes and cost by worker type.
-    public func statistics(sampleLimit: Int = 10_000) throws(StoreError) -> StoreStatistics {
-        try read { db throws(StoreError) in
+    /// tasks of each type, and outcomes and cost by worker type: of every task, or of one
+    /// client's (`client`, the name of its key).
+    public func statistics(sampleLimit: Int = 10_000, client: String? = nil) throws(StoreError) -> StoreStatistics {
+        // A client's rows through its index; everyone's without a filter.
+        let clientParameter: [SQLiteValue] = client.map { [.text($0)] } ?? []
+        return try read { db throws(StoreError) in
             var statistics = StoreStatistics()
             var counts: [String: [TaskRecord.Status: Int]] = [:]
-            try db.withStatement("SELECT type, status, COUNT(*) FROM tasks GROUP BY type, status") {
+            try db.withStatement("SELECT type, status, COUNT(*) FROM tasks \(client == nil ? "" : "WHERE client = ?1 ") GROUP BY type, status") {
                 row throws(StoreError) in
+                try row.bind(clientParameter)
                 while try row.step() {
                     let rawStatus = row.text(1)
                     guard let status = TaskRecord.Status(rawValue: rawStatus) else {
@@ -16,7 +20,7 @@ extension TaskStore {
                 }
             }
             for (type, typeCounts) in counts {
-                let (waits, runs) = try Self.latencies(db, type: type, limit: sampleLimit)
+                let (waits, runs) = try Self.latencies(db, type: type, client: clientParameter, limit: sampleLimit)
                 statistics.byType[type] = TypeStatistics(
                     counts: typeCounts,
                     queueWait: Percentiles(nearestRank: waits),
@@ -25,10 +29,10 @@ extension TaskStore {
             }
             let byWorkerType = """
                 SELECT worker_type, SUM(status = ?1), SUM(status IN (?2, ?3)), TOTAL(cost_usd)
-                FROM tasks WHERE worker_type IS NOT NULL GROUP BY worker_type
+                FROM tasks WHERE worker_type IS NOT NULL \(client == nil ? "" : "AND client = ?4 ")GROUP BY worker_type
                 """
             try db.withStatement(byWorkerType) { row throws(StoreError) in
-                try row.bind([TaskRecord.Status.completed, .failed, .dead].map { .text($0.rawValue) })
+                try row.bind([TaskRecord.Status.completed, .failed, .dead].map { .text($0.rawValue) } + clientParameter)
                 while try row.step() {
                     statistics.byWorkerType[row.text(0)] = WorkerTypeStatistics(
                         completed: Int(row.integer(1)), failed: Int(row.integer(2)), costUSD: row.real(3))
@@ -41,16 +45,17 @@ extension TaskStore {
     /// Queue waits and run times of the newest `limit` tasks of `type` that were assigned and
     /// then completed, failed or went dead (cancelled ones would skew both).
     private static func latencies(
-        _ db: SQLiteConnection, type: String, limit: Int
+        _ db: SQLiteConnection, type: String, client: [SQLiteValue], limit: Int
     ) throws(StoreError) -> (waits: [Double], runs: [Double]) {
         let sql = """
             SELECT created_at, assigned_at, completed_at FROM tasks
             WHERE type = ?1 AND status IN (?2, ?3, ?4) AND assigned_at IS NOT NULL AND completed_at IS NOT NULL
+                \(client.isEmpty ? "" : "AND client = ?6")
             ORDER BY completed_at DESC LIMIT ?5
             """
         return try db.withStatement(sql) { row throws(StoreError) in
             try row.bind([.text(type)] + [TaskRecord.Status.completed, .failed, .dead].map { .text($0.rawValue) }
-                + [.integer(Int64(limit))])
+                + [.integer(Int64(limit))] + client)
             var waits: [Double] = [], runs: [Double] = []
             while try row.step() {
                 waits.append(row.real(1) - row.real(0))

@@ -44,6 +44,7 @@ final class LiveServer: Sendable {
     }
 
     var client: HTTPTestClient { HTTPTestClient(port: port) }
+    func client(_ token: String?) -> HTTPTestClient { HTTPTestClient(port: port, token: token) }
 }
 
 /// Runs `body` against a fresh `LiveServer` and stops it (awaited) when `body` returns or throws.

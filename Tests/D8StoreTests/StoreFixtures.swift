@@ -29,9 +29,9 @@ let quietLogger = Logger(label: "d8.store.test") { _ in SwiftLogNoOpLogHandler()
 
 /// A pending task with the given seq and everything optional left nil.
 func task(
-    _ seq: UInt64, type: String = "echo", status: TaskRecord.Status = .pending, idempotencyKey: String? = nil
+    _ seq: UInt64, type: String = "echo", status: TaskRecord.Status = .pending, idempotencyKey: String? = nil, client: String? = nil
 ) -> TaskRecord {
     TaskRecord(
         seq: seq, taskID: "task-\(seq)", type: type, data: #"{"n":\#(seq)}"#, priority: 5,
-        status: status, maxAttempts: 3, createdAt: 1_700_000_000 + Double(seq), idempotencyKey: idempotencyKey)
+        status: status, maxAttempts: 3, createdAt: 1_700_000_000 + Double(seq), idempotencyKey: idempotencyKey, client: client)
 }

@@ -38,7 +38,7 @@ struct TaskStoreTests {
             done.completedAt = 1_700_000_100
             try await store.write([done])  // also clears the idempotency key: every column is written
             #expect(try store.record(taskID: "task-1") == done)
-            #expect(try store.record(idempotencyKey: "k") == nil)
+            #expect(try store.record(idempotencyKey: "k", client: nil) == nil)
             #expect(try store.maxSeq() == 1)
         }
     }
@@ -74,8 +74,8 @@ struct TaskStoreTests {
             try await store.write([task(1), task(2, idempotencyKey: "order-17"), task(3)])
             #expect(try store.record(taskID: "task-3")?.seq == 3)
             #expect(try store.record(taskID: "missing") == nil)
-            #expect(try store.record(idempotencyKey: "order-17")?.taskID == "task-2")
-            #expect(try store.record(idempotencyKey: "order-18") == nil)
+            #expect(try store.record(idempotencyKey: "order-17", client: nil)?.taskID == "task-2")
+            #expect(try store.record(idempotencyKey: "order-18", client: nil) == nil)
             #expect(try store.maxSeq() == 3)
         }
     }
@@ -91,7 +91,20 @@ struct TaskStoreTests {
             #expect(error.description.contains("d8.sqlite"))
             // All or none within the call: task 2 was rolled back with task 3.
             #expect(try store.record(taskID: "task-2") == nil)
-            #expect(try store.record(idempotencyKey: "same")?.seq == 1)
+            #expect(try store.record(idempotencyKey: "same", client: nil)?.seq == 1)
+        }
+    }
+
+    /// Keys are each client's own: the same spelling from two clients is two keys.
+    @Test func idempotencyKeysAreUniquePerClient() async throws {
+        try await withStore { store, _ in
+            try await store.write([task(1, idempotencyKey: "k", client: "alpha"), task(2, idempotencyKey: "k", client: "beta"), task(3, idempotencyKey: "k")])
+            #expect(try store.record(idempotencyKey: "k", client: "alpha")?.seq == 1)
+            #expect(try store.record(idempotencyKey: "k", client: "beta")?.seq == 2)
+            #expect(try store.record(idempotencyKey: "k", client: nil)?.seq == 3)
+            #expect(try store.record(idempotencyKey: "k", client: "gamma") == nil)
+            let error = try await #require(throws: StoreError.self) { try await store.write([task(4, idempotencyKey: "k", client: "beta")]) }
+            #expect(error.isConstraintViolation)
         }
     }
 

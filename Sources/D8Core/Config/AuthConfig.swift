@@ -2,6 +2,7 @@
 public struct AuthConfig: Sendable, Equatable {
     /// What workers send; nil means workers need no token.
     public var workerToken: String?
+    /// Client keys, `auth.admin_keys` among them (`isAdmin`).
     public var clientKeys: [ClientKey]
 
     public init(workerToken: String? = nil, clientKeys: [ClientKey] = []) {

@@ -32,24 +32,26 @@ extension ConfigReader {
     }
 
     mutating func auth(_ field: ConfigField?) throws(ConfigError) -> AuthConfig {
-        let f = try fields(field, known: ["client_keys", "worker_token"])
+        let f = try fields(field, known: ["admin_keys", "client_keys", "worker_token"])
         var auth = AuthConfig(workerToken: try string(f["worker_token"]))
         var lines: [Int] = []
-        for item in try items(f["client_keys"]) ?? [] {
-            let e = try fields(item, known: ["daily_budget_usd", "key", "name"])
-            let (name, key) = (try required("name", of: e, in: item), try required("key", of: e, in: item))
-            // Name the other entry by its name and line: keys are secret.
-            if let i = auth.clientKeys.firstIndex(where: { $0.name == name }) {
-                throw error(e["name"]!, "duplicate client key name '\(name)' (also at line \(lines[i]))")
+        for (list, isAdmin) in [("client_keys", false), ("admin_keys", true)] {
+            for item in try items(f[list]) ?? [] {
+                let e = try fields(item, known: ["daily_budget_usd", "key", "name"])
+                let (name, key) = (try required("name", of: e, in: item), try required("key", of: e, in: item))
+                // Name the other entry by its name and line: keys are secret.
+                if let i = auth.clientKeys.firstIndex(where: { $0.name == name }) {
+                    throw error(e["name"]!, "duplicate key name '\(name)' (also at line \(lines[i]))")
+                }
+                if let i = auth.clientKeys.firstIndex(where: { $0.key == key }) {
+                    let other = "'\(auth.clientKeys[i].name)' (line \(lines[i]))"
+                    throw error(e["key"]!, "the same key as \(other); each client needs its own")
+                }
+                if key == auth.workerToken { throw error(e["key"]!, "must differ from auth.worker_token") }
+                let budget = try nonNegative(e["daily_budget_usd"])
+                auth.clientKeys.append(ClientKey(name: name, key: key, dailyBudgetUSD: budget, isAdmin: isAdmin))
+                lines.append(item.line ?? 0)
             }
-            if let i = auth.clientKeys.firstIndex(where: { $0.key == key }) {
-                let other = "client '\(auth.clientKeys[i].name)' (line \(lines[i]))"
-                throw error(e["key"]!, "the same key as \(other); each client needs its own")
-            }
-            if key == auth.workerToken { throw error(e["key"]!, "must differ from auth.worker_token") }
-            let budget = try nonNegative(e["daily_budget_usd"])
-            auth.clientKeys.append(ClientKey(name: name, key: key, dailyBudgetUSD: budget))
-            lines.append(item.line ?? 0)
         }
         return auth
     }

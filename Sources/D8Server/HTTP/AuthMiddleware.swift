@@ -2,7 +2,8 @@ import D8Core
 import D8Wire
 import Hummingbird
 
-/// Bearer-token auth with two roles: clients (client keys) and workers (the worker token).
+/// Bearer-token auth with two roles: clients (client keys; admin keys are client keys that see
+/// every client's tasks) and workers (the worker token).
 /// A missing or wrong token is a 401; the other role's token is a 403. A role whose secret is
 /// not configured is open, which `buildApplication` says in its start-up log.
 struct AuthMiddleware: RouterMiddleware {
@@ -27,6 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
             guard !clientKeys.isEmpty else { break }
             if let token, let key = clientKeys.first(where: { constantTimeEquals(token, $0.key) }) {
                 context.clientName = key.name
+                context.viewer = key.isAdmin ? .everyone : .client(key.name)
                 break
             }
             if let token, let expected = workerToken, constantTimeEquals(token, expected) {

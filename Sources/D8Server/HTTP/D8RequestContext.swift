@@ -5,6 +5,8 @@ struct D8RequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The name of the client key used, when the caller is a client with a key.
     var clientName: String?
+    /// Whose tasks the caller sees: a client key its own, an admin key (or anyone, without keys) all.
+    var viewer: Viewer = .everyone
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

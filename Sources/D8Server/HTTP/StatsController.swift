@@ -22,6 +22,6 @@ struct StatsController {
     }
 
     @Sendable func stats(_ request: Request, context: D8RequestContext) async throws -> Response {
-        .json(orchestrator.statistics().json)
+        .json(try await orchestrator.statistics(for: context.viewer).json)
     }
 }

@@ -42,14 +42,15 @@ struct TaskController {
     /// soon as the task is finished (or when the wait, capped by `max_long_poll`, runs out).
     @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.pathParameter("task_id")
-        guard let text = request.uri.queryParameters["wait"] else { return .json(try await orchestrator.task(id).status.json) }
+        guard let text = request.uri.queryParameters["wait"] else { return .json(try await orchestrator.task(id, for: context.viewer).status.json) }
         let cap = orchestrator.config.queue.maxLongPoll.seconds
         guard let wait = Double(text), wait.isFinite, wait >= 0 else {
             throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(cap))")
         }
         let orchestrator = self.orchestrator
+        let viewer = context.viewer
         let view = try await withGracefulShutdownHandler {
-            try await orchestrator.waitUntilFinished(id, wait: Duration.milliseconds(Int64(min(wait, cap) * 1000)))
+            try await orchestrator.waitUntilFinished(id, wait: Duration.milliseconds(Int64(min(wait, cap) * 1000)), for: viewer)
         } onGracefulShutdown: {
             orchestrator.beginShutdown()
         }
@@ -58,12 +59,12 @@ struct TaskController {
 
     @Sendable func cancel(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.pathParameter("task_id")
-        return .json(try await orchestrator.cancel(taskID: id).status.json)
+        return .json(try await orchestrator.cancel(taskID: id, by: context.viewer).status.json)
     }
 
     @Sendable func queue(_ request: Request, context: D8RequestContext) async throws -> Response {
         let limit = request.uri.queryParameters.get("limit", as: Int.self).map { min(max($0, 0), 10_000) } ?? 100
-        return .json(orchestrator.queueSnapshot(limit: limit))
+        return .json(orchestrator.queueSnapshot(limit: limit, for: context.viewer))
     }
 
     @Sendable func result(_ request: Request, context: D8RequestContext) async throws -> Response {

@@ -12,7 +12,7 @@ extension Orchestrator {
         // Keys of finished tasks are only in the store; live ones are in memory.
         let stored: [String: TaskRecord] = keys.isEmpty ? [:] : try await read { store in
             var found: [String: TaskRecord] = [:]
-            for key in keys { if let record = try store.record(idempotencyKey: key) { found[key] = record } }
+            for key in keys { if let record = try store.record(idempotencyKey: key, client: client) { found[key] = record } }
             return found
         }
         let now = Self.epochNow()
@@ -39,7 +39,7 @@ extension Orchestrator {
                 // Another submit is still writing the first task of this key: once the writes
                 // queued before now are committed, it can be read back.
                 try? await store.flush()
-                guard let first = try await read({ try $0.record(idempotencyKey: key) }) else {
+                guard let first = try await read({ try $0.record(idempotencyKey: key, client: client) }) else {
                     throw APIError(.conflict, "a task with idempotency key '\(key)' is being submitted; try again")
                 }
                 results.append((first, false))
@@ -49,10 +49,10 @@ extension Orchestrator {
     }
 
     /// Cancels a task that has not finished. A leased task is cancelled too; its worker's result
-    /// is then refused.
-    func cancel(taskID: String) async throws(APIError) -> TaskView {
+    /// is then refused. Another client's task is not found.
+    func cancel(taskID: String, by viewer: Viewer) async throws(APIError) -> TaskView {
         let (outcome, effects) = try event { scheduler in
-            let outcome = scheduler.cancel(taskID: taskID, now: Self.epochNow())
+            let outcome = scheduler.cancel(taskID: taskID, by: viewer, now: Self.epochNow())
             if case let .cancelled(_, effects) = outcome { return (outcome, effects) }
             return (outcome, SchedulerEffects())
         }
@@ -63,38 +63,46 @@ extension Orchestrator {
         case let .alreadyFinished(record):
             return TaskView(record)
         case .notLive:
-            return try await storedTask(taskID) // already finished: cancelling changes nothing
+            return try await storedTask(taskID, for: viewer) // finished, or not the viewer's: cancelling changes nothing
         }
     }
 
-    /// A task by its public id, live or finished.
-    func task(_ taskID: String) async throws(APIError) -> TaskView {
-        if let live = core.withLock({ $0.scheduler.task(id: taskID) }) { return TaskView(live) }
-        return try await storedTask(taskID)
+    /// A task by its public id, live or finished, if the viewer may see it.
+    func task(_ taskID: String, for viewer: Viewer) async throws(APIError) -> TaskView {
+        if let live = core.withLock({ $0.scheduler.task(id: taskID) }) {
+            guard viewer.sees(live.record) else { throw Self.noTask(taskID) }
+            return TaskView(live)
+        }
+        return try await storedTask(taskID, for: viewer)
     }
 
-    private func storedTask(_ taskID: String) async throws(APIError) -> TaskView {
-        guard let stored = try await read({ try $0.record(taskID: taskID) }) else {
-            throw APIError(.notFound, "no task with id '\(taskID)'")
-        }
+    private func storedTask(_ taskID: String, for viewer: Viewer) async throws(APIError) -> TaskView {
+        guard let stored = try await read({ try $0.record(taskID: taskID) }), viewer.sees(stored) else { throw Self.noTask(taskID) }
         return TaskView(stored)
+    }
+
+    /// The same words whether the task does not exist or is another client's.
+    static func noTask(_ taskID: String) -> APIError {
+        APIError(.notFound, "no task with id '\(taskID)'")
     }
 
     /// The task once it is finished, or as it stands when `wait` runs out (or at shutdown):
     /// what lets a client wait for a result without polling. A task finishing while watched is
     /// answered from memory.
-    func waitUntilFinished(_ taskID: String, wait: Duration) async throws(APIError) -> TaskView {
+    func waitUntilFinished(_ taskID: String, wait: Duration, for viewer: Viewer) async throws(APIError) -> TaskView {
         let watch = TaskWatch(taskID: taskID, deadline: Self.epochNow() + wait.seconds)
         let (live, watching) = core.withLock { core -> (LiveTask?, Bool) in
             guard let live = core.scheduler.task(id: taskID) else { return (nil, false) }
+            guard viewer.sees(live.record) else { return (live, false) }
             guard !live.record.status.isFinished, !core.scheduler.shuttingDown, wait > .zero else { return (live, false) }
             core.watches[taskID, default: []].append(watch)
             return (live, true)
         }
-        guard let live else { return try await storedTask(taskID) }
+        guard let live else { return try await storedTask(taskID, for: viewer) }
+        guard viewer.sees(live.record) else { throw Self.noTask(taskID) }
         guard watching else { return TaskView(live) }
         await watch.signal.sleep()
         if let finished = watch.finished { return TaskView(finished) }
-        return try await task(taskID)
+        return try await task(taskID, for: viewer)
     }
 }

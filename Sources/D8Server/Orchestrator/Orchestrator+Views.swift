@@ -21,11 +21,20 @@ extension Orchestrator {
         core.withLock { $0.scheduler.workerList }
     }
 
-    /// `/api/stats`: D8's counts, plus per task type and per worker type, and the costs.
-    func statistics() -> OrchestratorStats {
-        let (stored, workers, counts, freeSlots, budget, prices) = core.withLock { core in
+    /// `/api/stats`: D8's counts, plus per task type and per worker type, and the costs. Everyone's
+    /// come from counters; a client's from its rows in the store (off the cooperative pool), with
+    /// its own budget and spending. Workers and prices are shared, so everyone sees them.
+    func statistics(for viewer: Viewer) async throws(APIError) -> OrchestratorStats {
+        let (tally, workers, counts, freeSlots, budget, prices) = core.withLock { core in
             let s = core.scheduler
             return (s.tally.statistics, s.workerList, s.workerCounts, s.freeSlotsByType, s.budget, s.prices)
+        }
+        var client: String?
+        if case let .client(name) = viewer { client = name }
+        let stored = if let client {
+            try await read { try $0.statistics(sampleLimit: TaskTally.samplesKept, client: client) }
+        } else {
+            tally
         }
         var stats = OrchestratorStats()
         stats.workers.total = workers.count
@@ -59,19 +68,23 @@ extension Orchestrator {
             type.costUSD = s?.costUSD ?? 0
             stats.workerTypes[workerType.name] = type
         }
-        stats.cost = Self.cost(budget: budget, prices: prices, now: Self.epochNow())
+        stats.cost = Self.cost(budget: budget, prices: prices, now: Self.epochNow(), client: client)
         return stats
     }
 
-    /// `cost` in `/api/stats`: today's spending and each budget's state.
-    static func cost(budget: BudgetBook, prices: PriceBook, now: Double) -> OrchestratorStats.Cost {
+    /// `cost` in `/api/stats`: today's spending and each budget's state; for a client, its own
+    /// spending and its own budget only.
+    static func cost(budget: BudgetBook, prices: PriceBook, now: Double, client: String? = nil) -> OrchestratorStats.Cost {
         var book = budget
         book.roll(to: now)
         var cost = OrchestratorStats.Cost()
-        cost.spentTodayUSD = book.spent[.global, default: 0]
-        cost.reservedUSD = book.reserved[.global, default: 0]
-        for case let (.workerType(name), usd) in book.spent { cost.spentTodayByWorkerType[name] = usd }
-        cost.budgets = book.limits.keys.sorted().map { scope in
+        let scope: BudgetBook.Scope = client.map { .client($0) } ?? .global
+        cost.spentTodayUSD = book.spent[scope, default: 0]
+        cost.reservedUSD = book.reserved[scope, default: 0]
+        if client == nil {
+            for case let (.workerType(name), usd) in book.spent { cost.spentTodayByWorkerType[name] = usd }
+        }
+        cost.budgets = book.limits.keys.filter { client == nil || $0 == scope }.sorted().map { scope in
             var entry = OrchestratorStats.Budget(scope: scope.description)
             entry.limitUSD = book.limits[scope] ?? 0
             entry.spentUSD = book.spent[scope, default: 0]
@@ -84,9 +97,9 @@ extension Orchestrator {
     }
 
     /// Pending tasks in the order they would be dispatched now, and counts per type.
-    func queueSnapshot(limit: Int) -> JSONValue {
+    func queueSnapshot(limit: Int, for viewer: Viewer) -> JSONValue {
         let now = Self.epochNow()
-        let view = core.withLock { $0.scheduler.queueView(limit: limit, now: now) }
+        let view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
         return [
             "tasks": .array(view.tasks.map { item in
                 let r = item.record

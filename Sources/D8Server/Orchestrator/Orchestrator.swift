@@ -33,7 +33,7 @@ final class Orchestrator: Sendable {
         let now = Self.epochNow()
         var scheduler = Scheduler(
             config: config, budget: try Self.budgetBook(config: config, store: store, now: now),
-            tally: TaskTally(seed: try store.statistics(sampleLimit: TaskTally.samplesKept)),
+            tally: TaskTally(seed: try store.statistics(sampleLimit: TaskTally.samplesKept, client: nil)),
             nextSeq: try store.maxSeq() + 1,
             leasePrefix: String(UUID().uuidString.lowercased().prefix(13)), seed: UInt64.random(in: 1...UInt64.max))
         // Before the recovered tasks are routed.

@@ -23,8 +23,9 @@ extension Scheduler {
     }
 
     /// Checks, routes and numbers a batch, all or nothing, and claims its idempotency keys so
-    /// two racing submits cannot both create. Nothing is queued until `accept`.
-    /// `stored`: tasks of these keys found in the store (finished ones are only there).
+    /// two racing submits cannot both create. Nothing is queued until `accept`. Keys are the
+    /// client's own: another client's key of the same spelling is another key.
+    /// `stored`: the client's tasks of these keys found in the store (finished ones are only there).
     mutating func admit(
         _ submissions: [Submission], client: String?, stored: [String: TaskRecord], now: Double, newTaskID: () -> String
     ) throws(APIError) -> [Admission] {
@@ -41,7 +42,7 @@ extension Scheduler {
                     admissions.append(.existing(live.record))
                     continue
                 }
-                if let seq = seqByIdempotencyKey[key] {
+                if let seq = seqByIdempotencyKey[IdempotencyScope(client: client, key: key)] {
                     admissions.append(tasks[seq].map { .existing($0.record) } ?? .beingWritten(key: key))
                     continue
                 }
@@ -73,7 +74,7 @@ extension Scheduler {
             live.record.seq = nextSeq
             nextSeq += 1
             admissions[index] = .new(live)
-            if let key = live.record.idempotencyKey { seqByIdempotencyKey[key] = live.record.seq }
+            if let key = live.record.idempotencyScope { seqByIdempotencyKey[key] = live.record.seq }
         }
         return admissions
     }
@@ -81,7 +82,7 @@ extension Scheduler {
     /// The store refused the batch: its keys are free again.
     mutating func abandon(_ admitted: [LiveTask]) {
         for live in admitted {
-            if let key = live.record.idempotencyKey, seqByIdempotencyKey[key] == live.record.seq, tasks[live.record.seq] == nil {
+            if let key = live.record.idempotencyScope, seqByIdempotencyKey[key] == live.record.seq, tasks[live.record.seq] == nil {
                 seqByIdempotencyKey[key] = nil
             }
         }
@@ -110,8 +111,8 @@ extension Scheduler {
 
     /// Cancels a task that has not finished. A leased task is cancelled too; its worker's result
     /// is then refused.
-    mutating func cancel(taskID: String, now: Double) -> CancelOutcome {
-        guard let seq = seqByTaskID[taskID], var live = tasks[seq] else { return .notLive }
+    mutating func cancel(taskID: String, by viewer: Viewer, now: Double) -> CancelOutcome {
+        guard let seq = seqByTaskID[taskID], var live = tasks[seq], viewer.sees(live.record) else { return .notLive }
         guard !live.record.status.isFinished else { return .alreadyFinished(live.record) }
         if live.record.status == .assigned, let worker = live.record.assignedTo { releaseHold(seq, worker: worker) }
         dequeue(&live)

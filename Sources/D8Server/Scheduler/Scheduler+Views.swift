@@ -12,14 +12,16 @@ extension Scheduler {
 
     /// The first `limit` pending tasks in the order they would be dispatched now (queued ones by
     /// a merge of the lanes' levels, each already in order, so nothing is sorted but the heads),
-    /// then those waiting for a retry; and how many are pending by task type.
-    func queueView(limit: Int, now: Double) -> (tasks: [QueuedView], total: Int, byType: [String: Int]) {
+    /// then those waiting for a retry; and how many are pending by task type. A client sees its
+    /// own tasks only (its counts walk the live tasks; everyone's come from the counters).
+    func queueView(limit: Int, now: Double, for viewer: Viewer = .everyone) -> (tasks: [QueuedView], total: Int, byType: [String: Int]) {
         var cursors: [(entries: ArraySlice<LaneQueue.Entry>, level: Int, key: Lane.Key)] = []
         for (key, lane) in lanes where lane.live > 0 {
             for (level, entries) in lane.entriesByLevel {
                 // A level's live entries: at most `limit` are needed from each.
                 var taken: [LaneQueue.Entry] = []
-                for entry in entries where tasks[entry.seq]?.queuedIn == key {
+                for entry in entries {
+                    guard let live = tasks[entry.seq], live.queuedIn == key, viewer.sees(live.record) else { continue }
                     taken.append(entry)
                     if taken.count == limit { break }
                 }
@@ -39,10 +41,14 @@ extension Scheduler {
             out.append(QueuedView(record: live.record, effectivePriority: best.head.effectivePriority))
         }
         if out.count < limit {
-            let waiting = parked.compactMap { tasks[$0]?.record }.sorted { ($0.notBefore ?? 0, $0.seq) < ($1.notBefore ?? 0, $1.seq) }
+            let waiting = parked.compactMap { tasks[$0]?.record }.filter(viewer.sees).sorted { ($0.notBefore ?? 0, $0.seq) < ($1.notBefore ?? 0, $1.seq) }
             out += waiting.prefix(limit - out.count).map { QueuedView(record: $0, effectivePriority: $0.priority) }
         }
         var byType: [String: Int] = [:]
+        guard viewer == .everyone else {
+            for live in tasks.values where live.record.status == .pending && viewer.sees(live.record) { byType[live.record.type, default: 0] += 1 }
+            return (out, byType.values.reduce(0, +), byType)
+        }
         for (type, counts) in tally.counts { if let n = counts[.pending], n > 0 { byType[type] = n } }
         return (out, count(.pending), byType)
     }

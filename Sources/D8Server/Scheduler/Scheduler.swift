@@ -21,7 +21,7 @@ struct Scheduler: Sendable {
     /// Live tasks by seq. A change of status goes through `put`, which keeps the counts.
     var tasks: [UInt64: LiveTask] = [:]
     private(set) var seqByTaskID: [String: UInt64] = [:]
-    var seqByIdempotencyKey: [String: UInt64] = [:]
+    var seqByIdempotencyKey: [IdempotencyScope: UInt64] = [:]
     var lanes: [Lane.Key: LaneQueue] = [:]
     var lanesByWorkerType: [String: [Lane.Key]] = [:]
     var workers: [String: WorkerState] = [:]
@@ -73,7 +73,7 @@ struct Scheduler: Sendable {
 
     func task(seq: UInt64) -> LiveTask? { tasks[seq] }
     func task(id: String) -> LiveTask? { seqByTaskID[id].flatMap { tasks[$0] } }
-    func seq(idempotencyKey key: String) -> UInt64? { seqByIdempotencyKey[key] }
+    func seq(idempotencyKey key: IdempotencyScope) -> UInt64? { seqByIdempotencyKey[key] }
     var liveTaskCount: Int { tasks.count }
 
     /// Stores a changed task, keeping the counts by status.
@@ -83,7 +83,7 @@ struct Scheduler: Sendable {
         let old = tasks[seq]?.record.status
         if let old { liveCounts[old, default: 0] -= 1 } else {
             seqByTaskID[live.record.taskID] = seq
-            if let key = live.record.idempotencyKey { seqByIdempotencyKey[key] = seq }
+            if let key = live.record.idempotencyScope { seqByIdempotencyKey[key] = seq }
         }
         liveCounts[live.record.status, default: 0] += 1
         if !(recovered && old == nil) { tally.moved(live.record.type, from: old, to: live.record.status) }
@@ -97,7 +97,7 @@ struct Scheduler: Sendable {
         liveCounts[live.record.status, default: 0] -= 1
         tasks[seq] = nil
         seqByTaskID[live.record.taskID] = nil
-        if let key = live.record.idempotencyKey { seqByIdempotencyKey[key] = nil }
+        if let key = live.record.idempotencyScope { seqByIdempotencyKey[key] = nil }
         compactIfSparse()
     }
 

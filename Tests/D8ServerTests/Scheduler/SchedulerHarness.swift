@@ -41,10 +41,10 @@ struct SchedulerHarness {
 
     /// Submits and accepts (as if the store wrote it), returning the task id.
     @discardableResult
-    mutating func submit(_ type: String = "echo", priority: Int = 5, data: JSONValue = ["prompt": "hi"], key: String? = nil, maxCost: Double? = nil) throws -> String {
+    mutating func submit(_ type: String = "echo", priority: Int = 5, data: JSONValue = ["prompt": "hi"], key: String? = nil, maxCost: Double? = nil, client: String? = nil) throws -> String {
         let submission = Submission(type: type, data: data, priority: priority, idempotencyKey: key, maxCostUSD: maxCost)
         var counter = ids
-        let admissions = try scheduler.admit([submission], client: nil, stored: [:], now: now) {
+        let admissions = try scheduler.admit([submission], client: client, stored: [:], now: now) {
             counter += 1
             return "task-\(counter)"
         }

@@ -198,7 +198,7 @@ struct SchedulerTests {
         var h = try SchedulerHarness()
         let cancelled = try h.submit()
         let kept = try h.submit()
-        guard case .cancelled = h.scheduler.cancel(taskID: cancelled, now: h.now) else { Issue.record("not cancelled"); return }
+        guard case .cancelled = h.scheduler.cancel(taskID: cancelled, by: .everyone, now: h.now) else { Issue.record("not cancelled"); return }
         try h.register("w", slots: 2)
         #expect(try h.lease("w", max: 2).map(\.record.taskID) == [kept])
         #expect(h.scheduler.count(.pending) == 0 && h.scheduler.count(.assigned) == 1)
@@ -209,6 +209,21 @@ struct SchedulerTests {
         let first = try h.submit(key: "k")
         #expect(try h.submit(key: "k") == first)
         #expect(h.scheduler.liveTaskCount == 1)
+    }
+
+    /// Tenants: a key is the client's own, and one client cannot cancel or see another's task.
+    @Test func clientsKeepTheirKeysAndTasksToThemselves() throws {
+        var h = try SchedulerHarness()
+        let alpha = try h.submit(key: "k", client: "alpha")
+        let beta = try h.submit(key: "k", client: "beta")
+        #expect(alpha != beta)
+        #expect(try h.submit(key: "k", client: "alpha") == alpha)
+        guard case .notLive = h.scheduler.cancel(taskID: alpha, by: .client("beta"), now: h.now) else { Issue.record("beta cancelled alpha's task"); return }
+        #expect(h.status(alpha) == .pending)
+        let betaView = h.scheduler.queueView(limit: 10, now: h.now, for: .client("beta"))
+        #expect(betaView.tasks.map(\.record.taskID) == [beta] && betaView.total == 1 && betaView.byType == ["echo": 1])
+        #expect(h.scheduler.queueView(limit: 10, now: h.now, for: .everyone).total == 2)
+        guard case .cancelled = h.scheduler.cancel(taskID: alpha, by: .client("alpha"), now: h.now) else { Issue.record("alpha could not cancel its own"); return }
     }
 
     @Test func theQueueViewIsTheDispatchOrderWithoutSortingTheBacklog() throws {

@@ -1,0 +1,27 @@
+import D8Store
+
+/// Whose tasks a caller sees: everyone's (an admin key, or a server without client keys, where
+/// whoever may call is one tenant) or one client key's. Another client's task is answered
+/// exactly as a task that does not exist.
+enum Viewer: Sendable, Equatable {
+    case everyone
+    case client(String)
+
+    func sees(_ record: TaskRecord) -> Bool {
+        switch self {
+        case .everyone: true
+        case let .client(name): record.client == name
+        }
+    }
+}
+
+/// An idempotency key as it is unique: per client key, so one client's key never finds another
+/// client's task.
+struct IdempotencyScope: Hashable, Sendable {
+    let client: String?
+    let key: String
+}
+
+extension TaskRecord {
+    var idempotencyScope: IdempotencyScope? { idempotencyKey.map { IdempotencyScope(client: client, key: $0) } }
+}
