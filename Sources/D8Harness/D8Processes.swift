@@ -42,9 +42,9 @@ public struct ServeProcess: @unchecked Sendable { // Process is thread-safe for 
     public var url: String { "http://127.0.0.1:\(port)" }
     public var usage: ProcessUsage { ProcessUsage(pid: process.processIdentifier) }
 
-    public static func start(dataDir: String, config: String? = nil, port: Int = 0, logLevel: String = "error",
+    public static func start(dataDir: String, config: String? = nil, port: Int = 0, logLevel: String = "error", arguments extra: [String] = [],
                              binary: URL = D8Binary.url, standardError: FileHandle? = nil) throws -> ServeProcess {
-        let arguments = ["--port", "\(port)", "--data-dir", dataDir, "--log-level", logLevel] + (config.map { ["--config", $0] } ?? [])
+        let arguments = ["--port", "\(port)", "--data-dir", dataDir, "--log-level", logLevel] + (config.map { ["--config", $0] } ?? []) + extra
         let (process, reported, firstLine) = try launch(binary, arguments: arguments, standardError: standardError)
         guard let reported else {
             process.terminate()

@@ -27,7 +27,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "text, or json: one JSON object a line on stderr, for log shippers.")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
+        logFormat.bootstrap()
         var settings = try loadConfig(config)
         if let host { settings.server.host = host }
         if let port { settings.server.port = port }

@@ -49,6 +49,9 @@ struct Worker: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "text, or json: one JSON object a line on stderr, for log shippers.")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         if let slots, !(1...4096).contains(slots) { throw ValidationError("--slots must be from 1 to 4096") }
         guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must be 0 or more seconds") }
@@ -62,7 +65,8 @@ struct Worker: AsyncParsableCommand {
             let known = settings.workerTypes.map(\.name).joined(separator: ", ")
             throw ValidationError("unknown worker type '\(type)' in \(config ?? "the embedded default config") (configured: \(known))")
         }
-        var logger = Logger(label: "d8.worker") { StreamLogHandler.standardError(label: $0) }
+        logFormat.bootstrap()
+        var logger = Logger(label: "d8.worker")
         logger.logLevel = logLevel
         logger[metadataKey: "worker_type"] = "\(type)"
 
@@ -76,6 +80,7 @@ struct Worker: AsyncParsableCommand {
 
         let url = orchestrator ?? environment["D8_ORCHESTRATOR_URL"] ?? environment["ORCHESTRATOR_URL"] ?? Self.defaultURL(settings.server)
         let workerID = id ?? environment["D8_WORKER_ID"] ?? "\(ProcessInfo.processInfo.hostName)-\(type)-\(getpid())"
+        logger[metadataKey: "worker_id"] = "\(workerID)"
         let api = WorkerAPI(endpoint: APIEndpoint(baseURL: url, token: token ?? environment["D8_WORKER_TOKEN"] ?? settings.auth.workerToken), workerID: workerID)
         let runtime = WorkerRuntime(
             api: api, plugin: setup.instance, capabilities: setup.capabilities, limiter: setup.rateLimiter,

@@ -18,7 +18,7 @@ extension Request {
         // The media type exactly (application/jsonp is not JSON); parameters such as charset aside.
         // Repeated headers arrive joined with commas, so two content types never match.
         let contentType = headers[.contentType]?.lowercased() ?? ""
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces)
+        let mediaType = String(contentType.prefix { $0 != ";" }.filter { !$0.isWhitespace })
         guard mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, "send the body as JSON with 'Content-Type: application/json'" + (contentType.isEmpty ? "" : " (got '\(contentType)')"))
         }

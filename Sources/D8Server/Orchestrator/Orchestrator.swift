@@ -57,6 +57,7 @@ final class Orchestrator: Sendable {
             return (value, effects, woken)
         }
         for signal in woken { signal.fire() }
+        if !effects.notices.isEmpty || !effects.finished.isEmpty { log(effects) }
         return (value, effects)
     }
 

@@ -129,6 +129,10 @@ extension Scheduler {
             effects.finished.append(live.record)
             return
         }
+        effects.notices.append(SchedulerNotice(level: .notice, message: "task requeued", metadata: [
+            "task_id": live.record.taskID, "task_type": live.record.type, "worker_id": live.record.assignedTo ?? "",
+            "worker_type": live.record.workerType ?? "", "attempt": "\(live.record.attempt)", "reason": reason,
+        ]))
         live.record.returnToQueue()
         put(live)
         effects.writes.append(.update(live.record))

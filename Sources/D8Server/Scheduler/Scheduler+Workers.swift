@@ -58,6 +58,11 @@ extension Scheduler {
     /// Forgets a worker; what it held goes back to the queue, its long-polls end.
     mutating func drop(_ workerID: String, reason: String, countsAsAttempt: Bool, now: Double, effects: inout SchedulerEffects) {
         guard let worker = workers[workerID] else { return }
+        if countsAsAttempt { // an unregister is logged by the orchestrator as such
+            effects.notices.append(SchedulerNotice(level: .warning, message: "worker dropped", metadata: [
+                "worker_id": workerID, "worker_type": worker.workerType, "tasks_requeued": "\(worker.held.count)", "reason": reason,
+            ]))
+        }
         for seq in worker.held.sorted() {
             requeueLeased(seq, reason: reason, countsAsAttempt: countsAsAttempt, now: now, effects: &effects)
         }

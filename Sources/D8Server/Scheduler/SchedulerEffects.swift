@@ -1,4 +1,5 @@
 import D8Store
+import Logging
 
 /// What the owner of a `Scheduler` must carry out after an event, in this order: queue the
 /// writes (under the lock, so the store sees changes in the order they happened), wait for them
@@ -12,6 +13,8 @@ struct SchedulerEffects: Sendable {
     var finished: [TaskRecord] = []
     /// A budget reservation was made: it must be on disk before the worker has the task.
     var mustFlush = false
+    /// Lines for the orchestrator's log (a task that ends is logged from `finished`).
+    var notices: [SchedulerNotice] = []
 
     mutating func append(_ other: SchedulerEffects) {
         writes += other.writes
@@ -19,7 +22,16 @@ struct SchedulerEffects: Sendable {
         wake += other.wake
         finished += other.finished
         mustFlush = mustFlush || other.mustFlush
+        notices += other.notices
     }
 
-    var isEmpty: Bool { writes.isEmpty && spends.isEmpty && wake.isEmpty && finished.isEmpty }
+    var isEmpty: Bool { writes.isEmpty && spends.isEmpty && wake.isEmpty && finished.isEmpty && notices.isEmpty }
+}
+
+/// Something the scheduler decided that an operator should be able to read in the log; its
+/// owner writes it, so the rules stay free of I/O.
+struct SchedulerNotice: Sendable, Equatable {
+    let level: Logger.Level
+    let message: String
+    let metadata: [String: String]
 }

@@ -31,12 +31,19 @@ extension Route {
 
     /// The methods `path` takes, empty when no route has that path: what tells a known path
     /// asked with the wrong method (405) from one nothing serves (404).
-    public static func methods(for path: some StringProtocol) -> [String] {
-        all.filter { $0.matches(path: path) }.map(\.method)
+    public static func methods(for path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        return all.filter { $0.matches(segments: parts) }.map(\.method)
     }
 
-    /// The route a request is for, nil when none is; the most literal pattern wins.
-    public static func matching(method: String, path: some StringProtocol) -> Route? {
-        all.filter { $0.method == method && $0.matches(path: path) }.max { $0.literalCount < $1.literalCount }
+    /// The route a request is for, nil when none is; the most literal pattern wins. Every
+    /// request asks (auth takes its role from it), so the path is split once.
+    public static func matching(method: String, path: String) -> Route? {
+        let parts = path.split(separator: "/")
+        var best: Route?
+        for route in all where route.method == method && route.matches(segments: parts) {
+            if best.map({ route.literalCount > $0.literalCount }) ?? true { best = route }
+        }
+        return best
     }
 }

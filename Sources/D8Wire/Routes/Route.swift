@@ -11,11 +11,18 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as the OpenAPI document writes it: "/api/tasks/status/{task_id}".
     public let path: String
     public let role: Role
+    /// The pattern split once, for matching every request: a literal, or nil for a parameter.
+    private let pattern: [Substring?]
+    /// Literal segments: where two patterns match one path ("/api/workers/results" and
+    /// "/api/workers/{worker_id}/results" cannot both, but a literal beats a parameter), the more literal wins.
+    let literalCount: Int
 
     init(_ method: String, _ path: String, _ role: Role) {
         self.method = method
         self.path = path
         self.role = role
+        pattern = path.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
+        literalCount = pattern.count { $0 != nil }
     }
 
     public var description: String { "\(method) \(path)" }
@@ -42,16 +49,14 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether a request path (percent-encoded, without its query) is this route's pattern.
-    public func matches(path requestPath: some StringProtocol) -> Bool {
-        let parts = requestPath.split(separator: "/")
-        let pattern = segments
-        return parts.count == pattern.count
-            && zip(pattern, parts).allSatisfy { pattern, part in pattern.hasPrefix("{") || pattern == part }
+    public func matches(path requestPath: String) -> Bool {
+        matches(segments: requestPath.split(separator: "/"))
     }
 
-    /// Literal segments: where two patterns match one path ("/api/tasks/status/x" and
-    /// "/api/tasks/{task_id}/cancel" cannot both, but a literal beats a parameter), the more literal wins.
-    var literalCount: Int { segments.count { !$0.hasPrefix("{") } }
+    /// The same for a path already split at its slashes (once for all routes).
+    func matches(segments parts: [Substring]) -> Bool {
+        parts.count == pattern.count && zip(pattern, parts).allSatisfy { literal, part in literal.map { $0 == part } ?? true }
+    }
 
     private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
 }
