@@ -5,12 +5,14 @@ import ServiceLifecycle
 
 /// The orchestrator runs as a service beside the HTTP server: a loop that gives the scheduler
 /// the time (long-polls end at their deadline, silent workers are reaped, expired leases taken
-/// back, retries queued, budgets reviewed) and prunes old finished tasks. At shutdown it
+/// back, retries queued, budgets reviewed), prunes old finished tasks and returns the memory of
+/// a drained backlog. At shutdown it
 /// answers every long-poll and flushes the store.
 extension Orchestrator: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastScan = ContinuousClock.now, lastPrune = ContinuousClock.now - .seconds(3600)
+            var memory = MemoryReturn()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
                 let now = ContinuousClock.now
@@ -28,6 +30,7 @@ extension Orchestrator: Service {
                     let orchestrator = self
                     Task { try? await orchestrator.settle(effects) }
                 }
+                if full { memory.observe(liveTasks: self.core.withLock { $0.scheduler.liveTaskCount }) }
                 if now - lastPrune >= .seconds(3600) {
                     lastPrune = now
                     await self.prune()
