@@ -9,11 +9,13 @@ import Testing
 struct AuthIsolationTests {
     static let workerToken = "wt-iso-4b7e21d9"
     static let clientKeys = ["ck-iso-alpha-6f30c2", "ck-iso-beta-91d5aa"]
-    static var secrets: [String] { [workerToken] + clientKeys }
+    static let adminKey = "ak-iso-ops-3c88e1"
+    static var secrets: [String] { [workerToken, adminKey] + clientKeys }
 
     static func configure(_ config: inout D8Config) {
         config.auth.workerToken = workerToken
-        config.auth.clientKeys = [ClientKey(name: "alpha", key: clientKeys[0]), ClientKey(name: "beta", key: clientKeys[1])]
+        config.auth.clientKeys = [ClientKey(name: "alpha", key: clientKeys[0]), ClientKey(name: "beta", key: clientKeys[1]),
+                                  ClientKey(name: "ops", key: adminKey, isAdmin: true)]
     }
 
     @Test func everyDocumentedEndpointWantsItsOwnRole() async throws {
@@ -30,8 +32,16 @@ struct AuthIsolationTests {
                     let reply = try await server.client(token).send(op.method, path)
                     #expect(reply.status == 401 && reply["code"] == "unauthorized", "\(op) with \(token ?? "no token"): \(reply.status)")
                 }
-                let own = op.role == .worker ? [Self.workerToken] : Self.clientKeys
-                let others = op.role == .worker ? Self.clientKeys : [Self.workerToken]
+                let own = switch op.role {
+                case .worker: [Self.workerToken]
+                case .admin: [Self.adminKey]
+                default: Self.clientKeys + [Self.adminKey]
+                }
+                let others = switch op.role {
+                case .worker: Self.clientKeys + [Self.adminKey]
+                case .admin: Self.clientKeys + [Self.workerToken]
+                default: [Self.workerToken]
+                }
                 for token in others {
                     let reply = try await server.client(token).send(op.method, path)
                     #expect(reply.status == 403 && reply["code"] == "forbidden", "\(op) with the other role's secret: \(reply.status)")

@@ -37,7 +37,7 @@ struct FuzzCorpus {
     func auth(_ role: APISpec.Role) -> [(String, String)] {
         switch role {
         case .open: []
-        case .client: [("Authorization", "Bearer \(clientKey)")]
+        case .client, .admin: [("Authorization", "Bearer \(clientKey)")] // no body operation is admin-only
         case .worker: [("Authorization", "Bearer \(workerToken)")]
         }
     }

@@ -6,7 +6,7 @@ import Yams
 /// What the tests need of docs/openapi.yaml: each operation's method, path, role, parameters
 /// and body schema (with `$ref` and `allOf` resolved), read with Yams.
 struct APISpec {
-    enum Role { case open, client, worker }
+    enum Role { case open, client, admin, worker }
 
     final class Schema: Sendable {
         let type: String?
@@ -113,6 +113,7 @@ struct APISpec {
     private static func role(_ security: Any?) -> Role {
         let schemes = (security as? [Any] ?? []).flatMap { dictionary($0).keys }
         if schemes.contains("workerToken") { return .worker }
+        if schemes.contains("adminKey") { return .admin }
         return schemes.contains("clientKey") ? .client : .open
     }
 }

@@ -2,8 +2,8 @@ import D8Core
 import D8Wire
 import Hummingbird
 
-/// Bearer-token auth with two roles: clients (client keys; admin keys are client keys that see
-/// every client's tasks) and workers (the worker token).
+/// Bearer-token auth with three roles: clients (client keys; admin keys are client keys that see
+/// every client's tasks), operators (admin keys only: metrics) and workers (the worker token).
 /// A missing or wrong token is a 401; the other role's token is a 403. A role whose secret is
 /// not configured is open, which `buildApplication` says in its start-up log.
 struct AuthMiddleware: RouterMiddleware {
@@ -36,6 +36,18 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError(.forbidden, "the worker token cannot call client endpoints")
             }
             throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <client key>'" : "the client key is not valid")
+        case .admin:
+            // Without client keys whoever may call is the operator (loopback, as for clients).
+            guard !clientKeys.isEmpty else { break }
+            if let token, let key = clientKeys.first(where: { constantTimeEquals(token, $0.key) }) {
+                guard key.isAdmin else { throw APIError(.forbidden, "this endpoint needs an admin key (auth.admin_keys)") }
+                context.clientName = key.name
+                break
+            }
+            if let token, let expected = workerToken, constantTimeEquals(token, expected) {
+                throw APIError(.forbidden, "the worker token cannot call this endpoint; it needs an admin key (auth.admin_keys)")
+            }
+            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <admin key>'" : "the admin key is not valid")
         }
         return try await next(request, context)
     }

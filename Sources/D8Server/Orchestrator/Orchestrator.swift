@@ -13,6 +13,7 @@ final class Orchestrator: Sendable {
     let config: D8Config
     let store: any TaskStorage
     let logger: Logger
+    let metrics = OrchestratorMetrics()
     let core: Mutex<Core>
 
     /// The scheduler and the sleeping requests its decisions wake.
@@ -58,6 +59,7 @@ final class Orchestrator: Sendable {
         }
         for signal in woken { signal.fire() }
         if !effects.notices.isEmpty || !effects.finished.isEmpty { log(effects) }
+        if !effects.observations.isEmpty || !effects.finished.isEmpty { record(effects) }
         return (value, effects)
     }
 

@@ -74,6 +74,7 @@ extension Scheduler {
         put(live)
         held.insert(live.record.seq)
         effects.writes.append(.update(live.record))
+        effects.observations.append(.held(taskType: live.record.type))
     }
 
     /// A new day, reservations whose worker can no longer report, and held tasks that a budget
@@ -103,6 +104,7 @@ extension Scheduler {
             // No eligible type (a price no longer known after a restart) reads like a spent budget.
             if let reason = live.plan.candidates.isEmpty ? live.plan.refusal : whyNoneFits(live) {
                 if live.record.heldReason != reason || live.record.status != .held {
+                    if live.record.status != .held { effects.observations.append(.held(taskType: live.record.type)) }
                     live.record.status = .held
                     live.record.heldReason = reason
                     put(live)

@@ -26,9 +26,11 @@ extension Scheduler {
         let cost = result["cost_usd"]?.doubleValue ?? 0
         guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
             if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
+            effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
             lateResult(for: r, workerID: workerID, cost: cost, now: now, effects: &effects)
             return .stale(r, effects)
         }
+        effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
         releaseHold(seq, worker: workerID)
         releaseReservations(of: &live)
         spend(cost, taskID: taskID, client: r.client, workerType: r.workerType ?? "", now: now, effects: &effects)
@@ -45,6 +47,7 @@ extension Scheduler {
             if retryable, r.attempt < r.maxAttempts {
                 live.record.returnToQueue(notBefore: now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue))
                 parked.insert(seq)
+                effects.observations.append(.retried(taskType: r.type))
             } else {
                 live.record.result = Self.keptResult(result, record: r, now: now).jsonString
                 live.record.finish(retryable ? .dead : .failed, at: now)
@@ -67,6 +70,15 @@ extension Scheduler {
             updateWorker(workerID) { $0.endOverdue(record.seq) }
         }
         spend(cost, taskID: record.taskID, client: record.client, workerType: record.workerType ?? "", now: now, effects: &effects)
+    }
+
+    /// What a result says of the provider call behind it, for the metrics.
+    static func call(_ result: JSONValue, record: TaskRecord, succeeded: Bool, now: Double) -> SchedulerObservation.ProviderCall {
+        let usage = result["usage"]
+        return SchedulerObservation.ProviderCall(
+            workerType: record.workerType ?? "", model: result["model"]?.stringValue ?? "", succeeded: succeeded,
+            inputTokens: usage?["input_tokens"]?.intValue ?? 0, outputTokens: usage?["output_tokens"]?.intValue ?? 0,
+            costUSD: result["cost_usd"]?.doubleValue ?? 0, seconds: record.assignedAt.map { now - $0 })
     }
 
     /// The worker's result for this lease was already recorded (a task that finished without
@@ -129,6 +141,7 @@ extension Scheduler {
             effects.finished.append(live.record)
             return
         }
+        effects.observations.append(.retried(taskType: live.record.type))
         effects.notices.append(SchedulerNotice(level: .notice, message: "task requeued", metadata: [
             "task_id": live.record.taskID, "task_type": live.record.type, "worker_id": live.record.assignedTo ?? "",
             "worker_type": live.record.workerType ?? "", "attempt": "\(live.record.attempt)", "reason": reason,

@@ -90,15 +90,20 @@ extension Scheduler {
 
     /// Admitted tasks are on disk: queue them (or hold them) and wake workers for them.
     mutating func accept(_ admitted: [LiveTask], now: Double) -> SchedulerEffects {
+        var effects = SchedulerEffects()
         var ready: [UInt64] = []
         for live in admitted {
             put(live)
-            if live.record.status == .held { held.insert(live.record.seq) } else {
+            if live.record.status == .held {
+                held.insert(live.record.seq)
+                effects.observations.append(.held(taskType: live.record.type))
+            } else {
                 enqueue(live.record.seq, now: now)
                 ready.append(live.record.seq)
             }
         }
-        return SchedulerEffects(wake: wakeFor(tasks: ready))
+        effects.wake = wakeFor(tasks: ready)
+        return effects
     }
 
     enum CancelOutcome: Sendable {

@@ -33,6 +33,7 @@ extension Scheduler {
     mutating func takeBackExpiredLeases(now: Double, effects: inout SchedulerEffects) {
         let late = leased.filter { (tasks[$0]?.record.leaseExpiresAt ?? .infinity) < now }.sorted()
         for seq in late {
+            if let type = tasks[seq]?.record.type { effects.observations.append(.leaseExpired(taskType: type)) }
             requeueLeased(seq, reason: "lease expired: no result within the task timeout of \(Int(taskTimeout))s", countsAsAttempt: true, workerStillRuns: true, now: now, effects: &effects)
         }
     }

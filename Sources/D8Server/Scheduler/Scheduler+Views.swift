@@ -58,3 +58,27 @@ extension Scheduler {
         (workers.count, workers.values.count { $0.freeSlots == 0 })
     }
 }
+
+extension Scheduler {
+    /// One queue's gauges: its pending tasks of one task type and priority.
+    struct QueueGauge: Sendable {
+        let taskType: String
+        let priority: Int
+        let depth: Int
+        /// Seconds since the oldest of them was submitted.
+        let oldestAge: Double
+    }
+
+    /// Pending tasks by task type and priority, for the metrics. It walks the live tasks once
+    /// (a scrape every few seconds, not a request per task).
+    func queueGauges(now: Double) -> [QueueGauge] {
+        struct Key: Hashable { let type: String, priority: Int }
+        var found: [Key: (depth: Int, oldest: Double)] = [:]
+        for live in tasks.values where live.record.status == .pending {
+            let key = Key(type: live.record.type, priority: live.record.priority)
+            let entry = found[key] ?? (0, .infinity)
+            found[key] = (entry.depth + 1, min(entry.oldest, live.record.createdAt))
+        }
+        return found.map { QueueGauge(taskType: $0.key.type, priority: $0.key.priority, depth: $0.value.depth, oldestAge: max(0, now - $0.value.oldest)) }
+    }
+}

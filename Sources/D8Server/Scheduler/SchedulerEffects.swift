@@ -15,6 +15,8 @@ struct SchedulerEffects: Sendable {
     var mustFlush = false
     /// Lines for the orchestrator's log (a task that ends is logged from `finished`).
     var notices: [SchedulerNotice] = []
+    /// What the metrics count (a task that ends is counted from `finished`).
+    var observations: [SchedulerObservation] = []
 
     mutating func append(_ other: SchedulerEffects) {
         writes += other.writes
@@ -23,9 +25,32 @@ struct SchedulerEffects: Sendable {
         finished += other.finished
         mustFlush = mustFlush || other.mustFlush
         notices += other.notices
+        observations += other.observations
     }
 
-    var isEmpty: Bool { writes.isEmpty && spends.isEmpty && wake.isEmpty && finished.isEmpty && notices.isEmpty }
+    var isEmpty: Bool { writes.isEmpty && spends.isEmpty && wake.isEmpty && finished.isEmpty && notices.isEmpty && observations.isEmpty }
+}
+
+/// An event the metrics count; the scheduler names it, its owner records it.
+enum SchedulerObservation: Sendable, Equatable {
+    /// A task goes back to the queue for another attempt (a retryable failure, a lost lease).
+    case retried(taskType: String)
+    case leaseExpired(taskType: String)
+    /// A task waits as `held`: no budget admits it (or a price is unknown).
+    case held(taskType: String)
+    /// A worker reported what its provider did, on time or late.
+    case providerCall(ProviderCall)
+
+    struct ProviderCall: Sendable, Equatable {
+        let workerType: String
+        let model: String
+        let succeeded: Bool
+        let inputTokens: Int
+        let outputTokens: Int
+        let costUSD: Double
+        /// From the lease to the result.
+        let seconds: Double?
+    }
 }
 
 /// Something the scheduler decided that an operator should be able to read in the log; its

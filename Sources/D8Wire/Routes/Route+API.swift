@@ -12,6 +12,8 @@ extension Route {
     public static let stats = Route("GET", "/api/stats", .client)
     public static let workerStats = Route("GET", "/api/workers/stats", .client)
     public static let workers = Route("GET", "/api/workers/list", .client)
+    /// Prometheus' scrape: the whole orchestrator's figures, so an admin key's.
+    public static let metrics = Route("GET", "/metrics", .admin)
 
     public static let register = Route("POST", "/api/workers/register", .worker)
     public static let heartbeat = Route("POST", "/api/workers/{worker_id}/heartbeat", .worker)
@@ -25,7 +27,7 @@ extension Route {
     public static let legacyUnregister = Route("POST", "/api/workers/unregister", .worker)
 
     public static let all: [Route] = [
-        health, openAPI, submit, submitBatch, status, cancel, queue, stats, workerStats, workers,
+        health, openAPI, submit, submitBatch, status, cancel, queue, stats, workerStats, workers, metrics,
         register, heartbeat, lease, unregister, result, results, legacyResult, legacyUnregister,
     ]
 

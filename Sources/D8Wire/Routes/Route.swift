@@ -4,8 +4,9 @@ import Foundation
 /// registers its handlers from these, auth takes its roles from them, the client builds its
 /// calls with them, and a test holds docs/openapi.yaml to the same list.
 public struct Route: Sendable, Hashable, CustomStringConvertible {
-    /// Who may call a route: anyone, a client (a client key), or a worker (the worker token).
-    public enum Role: Sendable { case open, client, worker }
+    /// Who may call a route: anyone, a client (a client key), an operator (an admin key), or a
+    /// worker (the worker token).
+    public enum Role: Sendable { case open, client, admin, worker }
 
     public let method: String
     /// The pattern as the OpenAPI document writes it: "/api/tasks/status/{task_id}".

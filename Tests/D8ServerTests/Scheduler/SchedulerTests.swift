@@ -50,6 +50,29 @@ struct SchedulerTests {
         #expect(answer.effects.writes.count == 1 && !answer.effects.mustFlush)
     }
 
+    /// What the metrics count comes out of the rules: an expiry and its retry, a provider call
+    /// (late ones too: they were paid for), a retryable failure.
+    @Test func theMetricsEventsComeFromTheRules() throws {
+        var h = try SchedulerHarness()
+        _ = try h.submit()
+        try h.register("w", slots: 2)
+        let task = try #require(try h.lease("w").first)
+        let expiry = h.advance(11)
+        #expect(expiry.observations == [.leaseExpired(taskType: "echo"), .retried(taskType: "echo")])
+        guard case let .stale(_, late) = try h.report(task, extra: ["model": "m", "usage": ["input_tokens": 7, "output_tokens": 3], "cost_usd": 0.5]) else {
+            Issue.record("late result accepted")
+            return
+        }
+        guard case let .providerCall(call)? = late.observations.first else { Issue.record("no call observed"); return }
+        #expect(call.model == "m" && call.inputTokens == 7 && call.outputTokens == 3 && call.costUSD == 0.5 && call.succeeded)
+        let again = try #require(try h.lease("w").first)
+        guard case let .received(failed) = try h.report(again, success: false, extra: ["error": "429", "retryable": true]) else {
+            Issue.record("not received")
+            return
+        }
+        #expect(failed.observations.count == 2 && failed.observations.last == .retried(taskType: "echo"))
+    }
+
     @Test func anExpiredLeaseGoesBackWhileTheSlotStaysBusyUntilTheLateResult() throws {
         var h = try SchedulerHarness()
         let id = try h.submit()
