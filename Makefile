@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup build plugins stage-plugins run test test-tsan bench soak clean
+.PHONY: setup setup-browser build plugins stage-plugins run test test-tsan test-browser bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -17,6 +17,21 @@ setup:
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get update -qq && \
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
 	fi
+
+# The dashboard's test drives a real browser: Chromium and its driver from Debian, Selenium in
+# a virtual environment under the build folder.
+BROWSER_PACKAGES := chromium chromium-driver
+VENV := .build/venv
+
+setup-browser:
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get update -qq && \
+		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
+	fi
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import selenium" 2>/dev/null || $(VENV)/bin/pip install -q selenium
 
 build: setup
 	swift build
@@ -41,7 +56,12 @@ test: setup
 	# checks mean nothing when fifty tests share two cores.
 	swift test --skip-build --parallel --skip '$(TIMED_TESTS)'
 	swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'
+	$(MAKE) test-browser
 	$(MAKE) test-tsan
+
+# The dashboard in headless Chromium against a real d8 serve (the debug build).
+test-browser: setup-browser
+	$(VENV)/bin/python Tests/Browser/dashboard_test.py $$(swift build --show-bin-path)/d8
 
 # The suites that time things, as a --filter/--skip pattern.
 TIMED_TESTS := WorkerEndToEndTests|D8ClientTests|ProviderPluginTests\.FailureTests|D8StoreTests\.GroupCommitTests|D8WorkerTests\.(HTTPTransport|EchoPluginTests)|D8ServerTests\.(LeaseTests|RestartTests|RoutingTests|PromptShapeTests|StatusWaitTests|FuzzTests)

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -61,11 +62,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // docs/openapi.yaml, served at /openapi.yaml.
-            resources: [.embedInCode("HTTP/openapi.yaml")]
+            // docs/openapi.yaml, served at /openapi.yaml; the dashboard's templates and assets.
+            resources: [.embedInCode("HTTP/openapi.yaml")] + ["layout", "login", "overview", "queues", "tasks", "task", "workers", "costs", "message"].map {
+                .embedInCode("UI/Templates/\($0).mustache")
+            } + [.embedInCode("UI/Assets/app.js"), .embedInCode("UI/Assets/app.css")]
         ),
         // libcurl (Debian: libcurl4-openssl-dev) behind typed wrappers: curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),

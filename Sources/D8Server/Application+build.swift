@@ -71,6 +71,7 @@ public func buildApplication(
     WorkerController(orchestrator: orchestrator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     MetricsController(orchestrator: orchestrator).addRoutes(to: router)
+    try UIController(orchestrator: orchestrator).addRoutes(to: router)
 
     let host = config.server.host
     return Application(

@@ -22,6 +22,10 @@ public protocol TaskStorage: Sendable {
     /// Counts and recent latencies, read once at start to seed the in-memory counters.
     /// Of every task, or of one client's (the name of its key).
     func statistics(sampleLimit: Int, client: String?) throws(StoreError) -> StoreStatistics
+    /// For the dashboard: a page of tasks, newest first; finishes per minute; spending by day.
+    func tasks(_ query: TaskQuery) throws(StoreError) -> [TaskRecord]
+    func throughput(since: Double, client: String?) throws(StoreError) -> [MinuteCount]
+    func dailySpend(since: Double, client: String?) throws(StoreError) -> [DailySpend]
 }
 
 extension TaskStore: TaskStorage {}

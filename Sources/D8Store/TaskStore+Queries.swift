@@ -26,7 +26,7 @@ extension TaskStore {
         }
     }
 
-    private func records(_ sql: String, _ parameters: [SQLiteValue]) throws(StoreError) -> [TaskRecord] {
+    func records(_ sql: String, _ parameters: [SQLiteValue]) throws(StoreError) -> [TaskRecord] {
         try read { db throws(StoreError) in
             try db.withStatement(sql) { row throws(StoreError) in
                 try row.bind(parameters)

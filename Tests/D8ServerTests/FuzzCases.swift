@@ -27,6 +27,7 @@ struct FuzzCorpus {
     let spec: APISpec
     let maxBody: Int
     let clientKey: String
+    let adminKey: String
     let workerToken: String
     var rng: SeededGenerator
 
@@ -37,7 +38,8 @@ struct FuzzCorpus {
     func auth(_ role: APISpec.Role) -> [(String, String)] {
         switch role {
         case .open: []
-        case .client, .admin: [("Authorization", "Bearer \(clientKey)")] // no body operation is admin-only
+        case .client: [("Authorization", "Bearer \(clientKey)")]
+        case .admin: [("Authorization", "Bearer \(adminKey)")]
         case .worker: [("Authorization", "Bearer \(workerToken)")]
         }
     }

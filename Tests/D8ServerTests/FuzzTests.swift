@@ -10,11 +10,12 @@ import Testing
 struct FuzzTests {
     static let clientKey = "ck-fuzz-5d2e9a"
     static let workerToken = "wt-fuzz-81c3f0"
+    static let adminKey = "ak-fuzz-44b7d1"
     static let maxBody = 256 * 1024
     static let seed: UInt64 = 0xD8F0_22ED
 
     static func configure(_ config: inout D8Config) {
-        config.auth.clientKeys = [ClientKey(name: "fuzz", key: clientKey)]
+        config.auth.clientKeys = [ClientKey(name: "fuzz", key: clientKey), ClientKey(name: "fuzz-ops", key: adminKey, isAdmin: true)]
         config.auth.workerToken = workerToken
         config.server.maxBodyBytes = maxBody
         config.server.durability = .process // fsync is not what this test is about
@@ -30,7 +31,7 @@ struct FuzzTests {
         }
         let text = String(decoding: response.body, as: UTF8.self)
         if response.status >= 500 { return "\(fuzz.label): \(response.status) \(text.prefix(200))" }
-        if text.contains(clientKey) || text.contains(workerToken) { return "\(fuzz.label): a secret in the answer" }
+        if text.contains(clientKey) || text.contains(workerToken) || text.contains(adminKey) { return "\(fuzz.label): a secret in the answer" }
         switch fuzz.expect {
         case .anything: break
         case .protocolError:
@@ -102,7 +103,7 @@ struct FuzzTests {
             let started = ContinuousClock.now
             let port = server.port
             let report = try await onThread {
-                var corpus = FuzzCorpus(spec: spec, maxBody: Self.maxBody, clientKey: Self.clientKey, workerToken: Self.workerToken, rng: SeededGenerator(seed: Self.seed))
+                var corpus = FuzzCorpus(spec: spec, maxBody: Self.maxBody, clientKey: Self.clientKey, adminKey: Self.adminKey, workerToken: Self.workerToken, rng: SeededGenerator(seed: Self.seed))
                 let handMade = corpus.wrongTypes() + corpus.truncations() + corpus.malformedJSON() + corpus.invalidUTF8()
                     + corpus.deepNesting() + corpus.hugeBodies() + corpus.unknownRoutes() + corpus.headerAbuse() + corpus.protocolAbuse()
                 // Workers and tasks that exist, so random requests reach past the 404s.

@@ -46,7 +46,7 @@ extension Scheduler {
         while true {
             var best: (key: Lane.Key, head: LaneQueue.Head, estimate: Double)?
             var heldOne = false
-            for key in lanesByWorkerType[workerType] ?? [] {
+            for key in lanesByWorkerType[workerType] ?? [] where !paused.contains(key.taskType) {
                 guard let head = currentHead(of: key, now: now), let live = tasks[head.entry.seq], let lane = lanes[key] else { continue }
                 // A preferred worker type stands in the way only if it could take this head:
                 // a free slot, and room in the budgets.

@@ -60,7 +60,7 @@ extension Scheduler {
     /// take it now, but they sleep in long-polls that no submit will wake.
     mutating func wakeForSpilledLanes(now: Double, effects: inout SchedulerEffects) {
         guard !waiters.isEmpty else { return }
-        for key in Array(lanes.keys) {
+        for key in Array(lanes.keys) where !paused.contains(key.taskType) {
             guard let lane = lanes[key], lane.live > 0, let head = currentHead(of: key, now: now),
                   now - head.entry.enqueuedAt >= lane.spillAfter else { continue }
             effects.wake += wake(lanes: [key], count: lane.live)

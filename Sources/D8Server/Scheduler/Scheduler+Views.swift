@@ -71,10 +71,10 @@ extension Scheduler {
 
     /// Pending tasks by task type and priority, for the metrics. It walks the live tasks once
     /// (a scrape every few seconds, not a request per task).
-    func queueGauges(now: Double) -> [QueueGauge] {
+    func queueGauges(now: Double, for viewer: Viewer = .everyone) -> [QueueGauge] {
         struct Key: Hashable { let type: String, priority: Int }
         var found: [Key: (depth: Int, oldest: Double)] = [:]
-        for live in tasks.values where live.record.status == .pending {
+        for live in tasks.values where live.record.status == .pending && viewer.sees(live.record) {
             let key = Key(type: live.record.type, priority: live.record.priority)
             let entry = found[key] ?? (0, .infinity)
             found[key] = (entry.depth + 1, min(entry.oldest, live.record.createdAt))

@@ -28,6 +28,8 @@ struct Scheduler: Sendable {
     /// Free slots of online workers, by worker type: what spill decisions ask.
     var freeSlotsByType: [String: Int] = [:]
     var waiters: [Waiter] = []
+    /// Task types an operator paused: their tasks wait in their queues, none is handed out.
+    var paused: Set<String> = []
     /// Assigned tasks, watched for lease expiry.
     var leased: Set<UInt64> = []
     /// Pending but out of the queues until `notBefore` (a retry's backoff).
