@@ -18,8 +18,8 @@ setup:
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
 	fi
 
-# The dashboard's test drives a real browser: Chromium and its driver from Debian, Selenium in
-# a virtual environment under the build folder.
+# The dashboard's test drives a real browser: Chromium and its driver from Debian; Selenium and
+# prometheus_client (whose parser reads /metrics) in a virtual environment under the build folder.
 BROWSER_PACKAGES := chromium chromium-driver
 VENV := .build/venv
 
@@ -31,7 +31,7 @@ setup-browser:
 		$$( [ $$(id -u) -eq 0 ] || echo sudo ) apt-get install -y -qq $$missing; \
 	fi
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import selenium" 2>/dev/null || $(VENV)/bin/pip install -q selenium
+	@$(VENV)/bin/python -c "import selenium, prometheus_client" 2>/dev/null || $(VENV)/bin/pip install -q selenium prometheus_client
 
 build: setup
 	swift build

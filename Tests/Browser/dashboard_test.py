@@ -1,6 +1,9 @@
 """The dashboard in a real browser (headless Chromium through Selenium), against a real
-`d8 serve` with two client keys and an admin key: sign-in and its cookie, what each key sees,
-cancel, retry, pause and resume with their confirmations, and the live refresh and its pause.
+`d8 serve` with two client keys and an admin key, holding tasks in every state: each view
+shows what the store holds, sign-in and its cookie, what each key sees, cancel, retry, pause
+and resume with their confirmations, and the live refresh and its pause. And /metrics read by
+prometheus_client's parser: valid names, counters that only grow, cumulative buckets, and
+figures that match /api/stats. The page's DOM and a screenshot are saved under .build/dashboard.
 
 Usage: dashboard_test.py PATH_TO_D8   (make test-browser runs it)
 """
@@ -14,6 +17,7 @@ import time
 import unittest
 import urllib.request
 
+from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
@@ -37,10 +41,14 @@ auth:
     - {{ name: beta, key: {BETA} }}
   admin_keys:
     - {{ name: ops, key: {ADMIN} }}
+queue: {{ max_attempts: 1 }}
+budgets: {{ daily_usd: 5, worker_types: {{ pricey: 0 }} }}
 worker_types:
   echo: {{ plugin: echo }}
+  pricey: {{ plugin: groq, base_url: "http://127.0.0.1:9" }}
 task_types:
-  echo: {{}}
+  echo: {{ route: [echo] }}
+  pricey: {{ route: [pricey] }}
 """)
         self.process = subprocess.Popen(
             [D8, "serve", "--config", config, "--port", "0", "--data-dir", os.path.join(self.dir, "data"), "--log-level", "error"],
@@ -60,6 +68,11 @@ task_types:
 
     def submit(self, key, prompt, task_type="echo"):
         return self.api("POST", "/api/tasks/submit", key, {"type": task_type, "data": {"prompt": prompt}})["task_id"]
+
+    def text(self, path, key):
+        request = urllib.request.Request(self.url + path, headers={"Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(request) as answer:
+            return answer.read().decode()
 
     def stop(self):
         self.process.terminate()
@@ -121,6 +134,107 @@ class DashboardTest(unittest.TestCase):
         source = self.browser.page_source
         for secret in SECRETS:
             self.assertNotIn(secret, source, "a secret in the page")
+
+    def test_0_every_view_shows_what_the_store_holds(self):
+        d8 = self.d8
+        d8.api("POST", "/api/workers/register", WORKER, {"worker_id": "state-worker", "worker_type": "echo", "capabilities": {"slots": 8}})
+        ids = {name: d8.submit(ALPHA, f"a task to end {name}") for name in ["completed", "failed", "dead", "assigned"]}
+        leased = d8.api("GET", "/api/workers/state-worker/tasks?wait=0&max=8", WORKER)["tasks"]
+        by_id = {task["task_id"]: task for task in leased}
+        def report(name, result):
+            task = by_id[ids[name]]
+            d8.api("POST", f"/api/tasks/{task['task_id']}/result", WORKER, {"worker_id": "state-worker", "lease": task["lease"], "result": result})
+        report("completed", {"success": True, "output": "done", "model": "echo-1", "usage": {"input_tokens": 5, "output_tokens": 2}})
+        report("failed", {"success": False, "error": "the provider refused", "retryable": False})
+        report("dead", {"success": False, "error": "timed out", "retryable": True})
+        ids["cancelled"] = d8.submit(ALPHA, "a task to cancel")
+        d8.api("POST", f"/api/tasks/{ids['cancelled']}/cancel", ALPHA)
+        ids["pending"] = d8.submit(ALPHA, "a task that waits")
+        ids["held"] = d8.submit(ALPHA, "a task no budget admits", task_type="pricey")
+        stats = d8.api("GET", "/api/stats", ADMIN)["tasks"]
+        for state in ["pending", "assigned", "completed", "failed", "dead", "cancelled", "held"]:
+            self.assertGreaterEqual(stats[state], 1, f"{state} in {stats}")
+
+        self.sign_in(ADMIN)
+        self.open("/ui")
+        for state in ["pending", "assigned", "completed", "failed", "dead", "cancelled", "held"]:
+            self.assertEqual(int(self.read(By.CSS_SELECTOR, f"[data-state={state}]")), stats[state], state)
+        os.makedirs(".build/dashboard", exist_ok=True)
+        self.browser.save_screenshot(".build/dashboard/overview.png")
+        with open(".build/dashboard/overview.html", "w") as f:
+            f.write(self.browser.page_source)  # the DOM after the page's script ran
+
+        self.open("/ui/tasks")
+        self.browser.find_element(By.NAME, "id").send_keys(ids["dead"])
+        self.submit_form("//form[@class='find']//button", ids["dead"])
+        self.assertEqual(self.read(By.ID, "task-state"), "dead")
+        self.assertIn("timed out", self.text())
+        self.open(f"/ui/tasks/{ids['completed']}")
+        self.assertIn("echo-1", self.text())
+        self.assertIn("5 in, 2 out", self.text())
+        self.open("/ui/tasks?state=failed")
+        self.assertIn(ids["failed"][:8], self.read(By.ID, "task-list"))
+        self.open("/ui/queues")
+        self.assertIn(ids["held"][:8], self.text(), "the held task and its reason")
+        self.open("/ui/workers")
+        workers = self.text()
+        self.assertIn("state-worker", workers)
+        self.assertIn(ids["assigned"][:8], self.browser.page_source, "the worker's current task")
+        self.open("/ui/costs")
+        self.assertNotIn("internal error", self.text())
+
+        # Cancel and retry through the page change the task.
+        self.open(f"/ui/tasks/{ids['pending']}")
+        self.submit_form("//button[text()='Cancel']", "done=cancelled")
+        self.assertEqual(d8.api("GET", f"/api/tasks/status/{ids['pending']}", ADMIN)["status"], "cancelled")
+        self.open(f"/ui/tasks/{ids['failed']}")
+        self.submit_form("//button[text()='Retry']", "done=retried")
+        retried = self.browser.current_url.split("/ui/tasks/")[1].split("?")[0]
+        self.assertEqual(d8.api("GET", f"/api/tasks/status/{retried}", ADMIN)["data"]["prompt"], "a task to end failed")
+
+    def metric_samples(self, text):
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            self.assertRegex(family.name, r"^d8_[a-z_]+$")
+            for sample in family.samples:
+                samples[(sample.name, tuple(sorted(sample.labels.items())))] = (family.type, sample.value)
+        return samples
+
+    def test_0_metrics_read_by_prometheus_client(self):
+        first = self.metric_samples(self.d8.text("/metrics", ADMIN))
+        self.d8.submit(ALPHA, "one more for the counters")
+        samples = self.metric_samples(self.d8.text("/metrics", ADMIN))
+        stats = self.d8.api("GET", "/api/stats", ADMIN)["tasks"]
+        for key, (kind, value) in first.items():
+            if kind == "counter":
+                self.assertGreaterEqual(samples[key][1], value, f"{key} went down")
+        self.assertGreater(samples[("d8_tasks_submitted_total", (("task_type", "echo"),))][1],
+                           first[("d8_tasks_submitted_total", (("task_type", "echo"),))][1])
+        # Buckets are cumulative and end, at +Inf, with the count.
+        buckets = {}
+        for (name, labels), (kind, value) in samples.items():
+            if kind == "histogram" and name.endswith("_bucket"):
+                rest = tuple(label for label in labels if label[0] != "le")
+                buckets.setdefault((name[: -len("_bucket")], rest), []).append((float(dict(labels)["le"]), value))
+        self.assertTrue(buckets, "some histogram")
+        for (base, labels), points in buckets.items():
+            points.sort()
+            counts = [count for _, count in points]
+            self.assertEqual(counts, sorted(counts), f"{base}{labels}: buckets not cumulative")
+            self.assertEqual(points[-1][0], float("inf"))
+            self.assertEqual(points[-1][1], samples[(base + "_count", labels)][1])
+        # The figures match /api/stats (a fresh orchestrator: its counters saw every task).
+        for state in ["pending", "assigned", "held"]:
+            self.assertEqual(samples[("d8_tasks_live", (("status", state),))][1], stats[state], state)
+        finished = {}
+        for (name, labels), (_, value) in samples.items():
+            if name == "d8_tasks_finished_total":
+                outcome = dict(labels)["outcome"]
+                finished[outcome] = finished.get(outcome, 0) + value
+        for outcome in ["completed", "failed", "dead", "cancelled"]:
+            self.assertEqual(finished.get(outcome, 0), stats[outcome], outcome)
+        submitted = sum(value for (name, _), (_, value) in samples.items() if name == "d8_tasks_submitted_total")
+        self.assertEqual(submitted, stats["total"])
 
     def test_1_a_wrong_key_is_refused_with_words(self):
         self.sign_in("not-a-key")

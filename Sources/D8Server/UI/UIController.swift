@@ -118,7 +118,7 @@ struct UIController {
     @Sendable func tasks(_ request: Request, context: D8RequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         if let id = query["id"].map(String.init)?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
-            return Response(status: .seeOther, headers: [.location: "/ui/tasks/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)])
+            return Response(status: .seeOther, headers: [.location: Self.taskPath(id)])
         }
         return await page(request, title: "Tasks", section: "tasks") { user throws(APIError) in
             let filter = UIPages.TaskFilter(query: query)
