@@ -63,14 +63,14 @@ public func buildApplication(
     }
 
     let router = Router(context: D8RequestContext.self)
-    router.middlewares.add(HTTPMetricsMiddleware(metrics: orchestrator.metrics))
+    if config.server.metrics { router.middlewares.add(HTTPMetricsMiddleware(metrics: orchestrator.metrics)) }
     router.middlewares.add(ErrorMiddleware(logger: logger))
     router.middlewares.add(AuthMiddleware(workerToken: auth.workerToken, clientKeys: auth.clientKeys))
     StatsController(orchestrator: orchestrator).addRoutes(to: router)
     TaskController(orchestrator: orchestrator).addRoutes(to: router)
     WorkerController(orchestrator: orchestrator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    MetricsController(orchestrator: orchestrator).addRoutes(to: router)
+    if config.server.metrics { MetricsController(orchestrator: orchestrator).addRoutes(to: router) }
     try UIController(orchestrator: orchestrator).addRoutes(to: router)
 
     let host = config.server.host

@@ -13,7 +13,8 @@ struct BenchServer {
 
     /// `binary`: the d8 executable, by default the one beside d8-bench (`swift build -c release`
     /// builds both). `capacity` bounds pending tasks per priority, so a backlog must fit in it.
-    static func start(durability: String, binary: String? = nil, capacity: Int = 65_536, pluginsDir: String = "./Plugins") throws -> BenchServer {
+    /// `metrics: false` turns counting off (the key is left out otherwise, for older builds).
+    static func start(durability: String, binary: String? = nil, capacity: Int = 65_536, pluginsDir: String = "./Plugins", metrics: Bool = true) throws -> BenchServer {
         let d8 = binary.map { URL(fileURLWithPath: $0) } ?? D8Binary.url
         guard FileManager.default.isExecutableFile(atPath: d8.path) else {
             throw ProcessFailure("no d8 executable at \(d8.path): build it with `swift build -c release`")
@@ -23,7 +24,7 @@ struct BenchServer {
         let configPath = folder + "/d8.yaml"
         let yaml = """
             server:
-              durability: \(durability)
+              durability: \(durability)\(metrics ? "" : "\n  metrics: false")
             queue:
               capacity: \(capacity)
             plugins:

@@ -64,6 +64,17 @@ struct MetricsTests {
         }
     }
 
+    /// `server.metrics: false`: nothing is counted and there is nothing to scrape.
+    @Test func metricsCanBeTurnedOff() async throws {
+        try await withLiveServer({ $0.server.metrics = false }) { server in
+            _ = try await server.client.submit()
+            let reply = try await server.client.get("/metrics")
+            #expect(reply.status == 404)
+        }
+        let loaded = try D8Config.parse(yaml: "server: { metrics: false }", file: "d8.yaml", environment: [:])
+        #expect(loaded.config.server.metrics == false)
+    }
+
     @Test func withKeysOnlyAnAdminKeyMayScrape() async throws {
         try await withLiveServer({ config in
             config.auth.clientKeys = [ClientKey(name: "app", key: "ck-metrics-1"), ClientKey(name: "ops", key: "ak-metrics-1", isAdmin: true)]

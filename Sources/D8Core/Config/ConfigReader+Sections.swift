@@ -14,13 +14,14 @@ extension ConfigReader {
     }
 
     mutating func server(_ field: ConfigField?) throws(ConfigError) -> ServerConfig {
-        let f = try fields(field, known: ["allow_insecure", "data_dir", "durability", "host", "max_body", "port", "retention"])
+        let f = try fields(field, known: ["allow_insecure", "data_dir", "durability", "host", "max_body", "metrics", "port", "retention"])
         var s = ServerConfig()
         if let v = try string(f["host"]) { s.host = v }
         if let v = try int(f["port"], in: 0...65_535) { s.port = v }
         if let v = try string(f["data_dir"]) { s.dataDir = v }
         if let v = try size(f["max_body"]) { s.maxBodyBytes = v }
         if let v = try bool(f["allow_insecure"]) { s.allowInsecure = v }
+        if let v = try bool(f["metrics"]) { s.metrics = v }
         if let v = try duration(f["retention"]) { s.retention = v }
         if let field = f["durability"], let v = try string(field) {
             guard let durability = Durability(rawValue: v) else {

@@ -13,6 +13,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var retention = Duration.seconds(7 * 86_400)
     /// What a commit (and so a 201) waits for.
     public var durability = Durability.disk
+    /// Count what happens for `GET /metrics` (off: no counting, and `/metrics` is 404).
+    public var metrics = true
 
     public init() {}
 }

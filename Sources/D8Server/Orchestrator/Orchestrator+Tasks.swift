@@ -29,7 +29,7 @@ extension Orchestrator {
                 throw APIError(.shuttingDown, "the task store refused the write; nothing was accepted: \(error)")
             }
             _ = try event { scheduler in ((), scheduler.accept(fresh, now: Self.epochNow())) }
-            recordSubmitted(fresh)
+            if config.server.metrics { recordSubmitted(fresh) }
         }
         var results: [(record: TaskRecord, created: Bool)] = []
         for admission in admissions {

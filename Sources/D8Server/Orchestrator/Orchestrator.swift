@@ -59,7 +59,7 @@ final class Orchestrator: Sendable {
         }
         for signal in woken { signal.fire() }
         if !effects.notices.isEmpty || !effects.finished.isEmpty { log(effects) }
-        if !effects.observations.isEmpty || !effects.finished.isEmpty { record(effects) }
+        if config.server.metrics, !effects.observations.isEmpty || !effects.finished.isEmpty { record(effects) }
         return (value, effects)
     }
 
