@@ -40,6 +40,7 @@ struct MetricsTests {
             #expect(m["d8_provider_cost_usd_total", ["worker_type": "echo", "model": "m-small"]] == 0.002)
             #expect(m["d8_workers", ["worker_type": "echo"]] == 1)
             #expect(m["d8_worker_slots_free", ["worker_type": "echo"]] == 2)
+            #expect(m["d8_provider_time_to_first_token_seconds_count", ["worker_type": "echo", "model": "m-small"]] == 1)
             #expect(m["d8_task_queue_wait_seconds_count", ["task_type": "echo"]] == 2)
             #expect(m["d8_task_run_seconds_count", ["task_type": "echo"]] == 2)
             #expect(m["d8_http_requests_total", ["route": "/api/tasks/submit", "method": "POST", "status": "201"]] == 3)

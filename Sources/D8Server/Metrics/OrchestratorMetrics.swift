@@ -39,6 +39,7 @@ final class OrchestratorMetrics: Sendable {
         factory.durationHistogramBuckets = [
             "d8_http_request_duration_seconds": requests,
             "d8_task_queue_wait_seconds": tasks, "d8_task_run_seconds": tasks, "d8_provider_call_seconds": tasks,
+            "d8_provider_time_to_first_token_seconds": tasks,
         ]
         self.factory = factory
     }

@@ -21,7 +21,11 @@ extension Orchestrator {
                 metrics.count("d8_provider_tokens_total", ["worker_type": call.workerType, "model": call.model, "direction": "input"], by: call.inputTokens)
                 metrics.count("d8_provider_tokens_total", ["worker_type": call.workerType, "model": call.model, "direction": "output"], by: call.outputTokens)
                 metrics.add("d8_provider_cost_usd_total", labels, call.costUSD)
-                if let seconds = call.seconds { metrics.record("d8_provider_call_seconds", labels, seconds: seconds) }
+                if let seconds = call.seconds {
+                    metrics.record("d8_provider_call_seconds", labels, seconds: seconds)
+                    // A call that is not streamed shows its first token with its whole answer.
+                    metrics.record("d8_provider_time_to_first_token_seconds", labels, seconds: call.firstTokenSeconds ?? seconds)
+                }
             }
         }
         for record in effects.finished {

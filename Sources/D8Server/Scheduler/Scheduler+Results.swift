@@ -78,7 +78,8 @@ extension Scheduler {
         return SchedulerObservation.ProviderCall(
             workerType: record.workerType ?? "", model: result["model"]?.stringValue ?? "", succeeded: succeeded,
             inputTokens: usage?["input_tokens"]?.intValue ?? 0, outputTokens: usage?["output_tokens"]?.intValue ?? 0,
-            costUSD: result["cost_usd"]?.doubleValue ?? 0, seconds: record.assignedAt.map { now - $0 })
+            costUSD: result["cost_usd"]?.doubleValue ?? 0, seconds: record.assignedAt.map { now - $0 },
+            firstTokenSeconds: result["first_token_ms"]?.doubleValue.map { $0 / 1000 })
     }
 
     /// The worker's result for this lease was already recorded (a task that finished without

@@ -50,6 +50,8 @@ enum SchedulerObservation: Sendable, Equatable {
         let costUSD: Double
         /// From the lease to the result.
         let seconds: Double?
+        /// From the lease to the first token, when the worker reported one (`first_token_ms`).
+        let firstTokenSeconds: Double?
     }
 }
 
