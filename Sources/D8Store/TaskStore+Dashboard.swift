@@ -24,6 +24,12 @@ public struct MinuteCount: Sendable, Equatable {
     public let minute: Double
     public let completed: Int
     public let failed: Int
+
+    public init(minute: Double, completed: Int, failed: Int) {
+        self.minute = minute
+        self.completed = completed
+        self.failed = failed
+    }
 }
 
 /// What was spent on one day through one worker type and model.

@@ -35,8 +35,10 @@ struct ObserveBenchmark: ParsableCommand {
                 let watcher = setting == .watched ? Watcher(port: server.port) : nil
                 let result = Scenario(server: server, submitters: 16, workers: 4, tasks: tasks, batchSize: 1, resultsInBatches: true).run()
                 watcher?.stop()
-                samples[setting, default: []].append(((result["tasks_per_second"] as? Int).map(Double.init) ?? .nan,
-                                                      result["orchestrator_cpu_ms_per_task"] as? Double ?? .nan))
+                guard let rate = result["tasks_per_second"] as? Double, let cpu = result["orchestrator_cpu_ms_per_task"] as? Double else {
+                    throw ProcessFailure("the scenario reported no rate or CPU: \(result)")
+                }
+                samples[setting, default: []].append((rate, cpu))
             }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
@@ -68,7 +70,7 @@ struct ObserveBenchmark: ParsableCommand {
             let tasks: [JSONValue] = (0..<500).map { _ in ["type": "echo", "data": ["prompt": .string(String(repeating: "x", count: 200))]] }
             _ = connection.request("POST", "/api/tasks/batch", json: ["tasks": .array(tasks)])
         }
-        _ = connection.request("POST", "/api/workers/register", json: ["worker_id": "scrape-w", "worker_type": "echo", "capabilities": ["slots": 5000]])
+        _ = connection.request("POST", "/api/workers/register", json: ["worker_id": "scrape-w", "worker_type": "echo", "capabilities": ["slots": 1000]])
         let leased = connection.request("GET", "/api/workers/scrape-w/tasks?wait=0&max=1000").body["tasks"]?.arrayValue ?? []
         let results: [JSONValue] = leased.map { ["task_id": $0["task_id"] ?? .null, "lease": $0["lease"] ?? .null, "result": ["success": true, "output": "ok"]] }
         _ = connection.request("POST", "/api/workers/scrape-w/results", json: ["results": .array(results)])

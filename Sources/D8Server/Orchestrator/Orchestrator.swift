@@ -37,6 +37,7 @@ final class Orchestrator: Sendable {
             tally: TaskTally(seed: try store.statistics(sampleLimit: TaskTally.samplesKept, client: nil)),
             nextSeq: try store.maxSeq() + 1,
             leasePrefix: String(UUID().uuidString.lowercased().prefix(13)), seed: UInt64.random(in: 1...UInt64.max))
+        scheduler.tally.seed(minutes: try store.throughput(since: now - 3600, client: nil))
         // Before the recovered tasks are routed.
         for (type, description) in pluginDescriptions { scheduler.prices.learn(type, description: description) }
         let (pending, effects) = scheduler.recover(try store.unfinished(), now: now) { (try? JSONValue.parse($0)) ?? [:] }

@@ -11,6 +11,9 @@ struct TaskTally: Sendable {
     private(set) var byWorkerType: [String: WorkerTypeStatistics] = [:]
     private var waits: [String: SampleRing] = [:]
     private var runs: [String: SampleRing] = [:]
+    /// Tasks that finished, per minute (Unix seconds of its start), over the last hour: the
+    /// dashboard's chart, without a store query per refresh.
+    private(set) var finishedByMinute: [Double: MinuteCount] = [:]
 
     init() {}
 
@@ -32,6 +35,7 @@ struct TaskTally: Sendable {
 
     /// A task reached a final state: its latencies and its worker type's outcome.
     mutating func finished(_ record: TaskRecord) {
+        if let done = record.completedAt, record.status != .cancelled { countFinish(at: done, failed: record.status != .completed) }
         guard let workerType = record.workerType else { return }
         switch record.status {
         case .completed: byWorkerType[workerType, default: .init()].completed += 1
@@ -56,6 +60,23 @@ struct TaskTally: Sendable {
             }
             byWorkerType[workerType, default: .init()].costUSD -= row.costUSD
         }
+    }
+
+    /// The last hour's minutes as the store counted them at start.
+    mutating func seed(minutes: [MinuteCount]) {
+        for minute in minutes { finishedByMinute[minute.minute] = minute }
+    }
+
+    private mutating func countFinish(at time: Double, failed: Bool) {
+        let minute = (time / 60).rounded(.down) * 60
+        let old = finishedByMinute[minute] ?? MinuteCount(minute: minute, completed: 0, failed: 0)
+        finishedByMinute[minute] = MinuteCount(minute: minute, completed: old.completed + (failed ? 0 : 1), failed: old.failed + (failed ? 1 : 0))
+        if finishedByMinute.count > 61 { finishedByMinute = finishedByMinute.filter { $0.key > minute - 3600 } }
+    }
+
+    /// Finishes per minute since `since`, oldest first.
+    func minutes(since: Double) -> [MinuteCount] {
+        finishedByMinute.values.filter { $0.minute >= (since / 60).rounded(.down) * 60 }.sorted { $0.minute < $1.minute }
     }
 
     /// The figures in the store's shape.

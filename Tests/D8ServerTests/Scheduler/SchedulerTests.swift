@@ -285,3 +285,26 @@ struct SchedulerTests {
         #expect(stale.tasks.isEmpty && stale.waiter == nil, "the old registration's poll ends")
     }
 }
+
+/// The dashboard's chart comes from counters kept as tasks finish, not from a query per refresh.
+@Suite("Finishes per minute")
+struct FinishesPerMinuteTests {
+    @Test func countsByMinuteAndForgetsAfterAnHour() throws {
+        var tally = TaskTally()
+        func finish(_ status: TaskRecord.Status, at time: Double) {
+            var record = TaskRecord(seq: 1, taskID: "t", type: "echo", data: "{}", priority: 5, maxAttempts: 1, createdAt: time - 1)
+            record.workerType = "echo"
+            record.finish(status, at: time)
+            tally.finished(record)
+        }
+        tally.seed(minutes: [MinuteCount(minute: 6000, completed: 4, failed: 1)])
+        finish(.completed, at: 6010)
+        finish(.dead, at: 6059)
+        finish(.cancelled, at: 6059)
+        finish(.completed, at: 6060)
+        #expect(tally.minutes(since: 6000).map { [$0.minute, Double($0.completed), Double($0.failed)] } == [[6000, 5, 2], [6060, 1, 0]])
+        for minute in 0..<70 { finish(.completed, at: 6120 + Double(minute) * 60) }
+        #expect(tally.finishedByMinute.count <= 61)
+        #expect(tally.minutes(since: 0).first?.minute ?? 0 > 6060)
+    }
+}
