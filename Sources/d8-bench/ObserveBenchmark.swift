@@ -50,6 +50,8 @@ struct ObserveBenchmark: ParsableCommand {
                 "tasks_per_second_median": median(mine.map(\.rate)), "cpu_ms_per_task_median": median(mine.map(\.cpu)),
                 "tasks_per_second_vs_off": median(mine.map(\.rate)) / median(base.map(\.rate)),
                 "cpu_per_task_vs_off": median(mine.map(\.cpu)) / median(base.map(\.cpu)),
+                // The spread says how far a difference between medians can be trusted.
+                "tasks_per_second_runs": mine.map(\.rate), "cpu_ms_per_task_runs": mine.map(\.cpu),
             ]
         }
         let report: [String: Any] = [
