@@ -66,13 +66,8 @@ extension TaskStore {
             SELECT CAST(completed_at / 60 AS INTEGER) * 60 AS minute, SUM(status = 'completed'), SUM(status IN ('failed', 'dead'))
             FROM tasks WHERE completed_at >= ?1 \(client == nil ? "" : "AND client = ?2 ")GROUP BY minute ORDER BY minute
             """
-        return try read { db throws(StoreError) in
-            try db.withStatement(sql) { row throws(StoreError) in
-                try row.bind([.real(since)] + (client.map { [.text($0)] } ?? []))
-                var minutes: [MinuteCount] = []
-                while try row.step() { minutes.append(MinuteCount(minute: row.real(0), completed: Int(row.integer(1)), failed: Int(row.integer(2)))) }
-                return minutes
-            }
+        return try rows(sql, [.real(since)] + (client.map { [.text($0)] } ?? [])) { row, _ in
+            MinuteCount(minute: row.real(0), completed: Int(row.integer(1)), failed: Int(row.integer(2)))
         }
     }
 
@@ -83,15 +78,8 @@ extension TaskStore {
             FROM tasks WHERE completed_at >= ?1 AND cost_usd > 0 AND worker_type IS NOT NULL \(client == nil ? "" : "AND client = ?2 ")
             GROUP BY day, worker_type, 3 ORDER BY day DESC, 4 DESC
             """
-        return try read { db throws(StoreError) in
-            try db.withStatement(sql) { row throws(StoreError) in
-                try row.bind([.real(since)] + (client.map { [.text($0)] } ?? []))
-                var spends: [DailySpend] = []
-                while try row.step() {
-                    spends.append(DailySpend(day: row.text(0), workerType: row.text(1), model: row.text(2), usd: row.real(3), tasks: Int(row.integer(4))))
-                }
-                return spends
-            }
+        return try rows(sql, [.real(since)] + (client.map { [.text($0)] } ?? [])) { row, _ in
+            DailySpend(day: row.text(0), workerType: row.text(1), model: row.text(2), usd: row.real(3), tasks: Int(row.integer(4)))
         }
     }
 }

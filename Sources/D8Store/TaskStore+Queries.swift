@@ -27,12 +27,17 @@ extension TaskStore {
     }
 
     func records(_ sql: String, _ parameters: [SQLiteValue]) throws(StoreError) -> [TaskRecord] {
+        try rows(sql, parameters) { row, path throws(StoreError) in try TaskRecord(row: row, path: path) }
+    }
+
+    /// Every row of a query on the read connection, each made into a value.
+    func rows<T: Sendable>(_ sql: String, _ parameters: [SQLiteValue], _ make: (SQLiteStatement, String) throws(StoreError) -> T) throws(StoreError) -> [T] {
         try read { db throws(StoreError) in
             try db.withStatement(sql) { row throws(StoreError) in
                 try row.bind(parameters)
-                var records: [TaskRecord] = []
-                while try row.step() { records.append(try TaskRecord(row: row, path: db.path)) }
-                return records
+                var values: [T] = []
+                while try row.step() { values.append(try make(row, db.path)) }
+                return values
             }
         }
     }

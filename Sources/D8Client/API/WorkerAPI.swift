@@ -27,11 +27,7 @@ public struct WorkerAPI: Sendable {
     public func poll(max: Int, wait: Duration) -> Result<[TaskLease], APICallError> {
         endpoint.call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).flatMap { answer in
             let tasks = answer["tasks"]?.arrayValue ?? (answer["task"].map { $0 == .null ? [] : [$0] } ?? [])
-            do throws(WireError) {
-                return .success(try tasks.map { task throws(WireError) in try TaskLease(json: task) })
-            } catch {
-                return .failure(.rejected(status: 200, code: error.code.rawValue, message: "the orchestrator handed out a task this worker cannot read: \(error.message)"))
-            }
+            return Self.read(tasks, "the orchestrator handed out a task this worker cannot read", TaskLease.init(json:))
         }
     }
 
@@ -54,11 +50,17 @@ public struct WorkerAPI: Sendable {
     public func report(_ reports: [ResultReport]) -> Result<[ResultOutcome], APICallError> {
         let body: JSONValue = ["results": .array(reports.map(\.json))]
         return endpoint.call(.results, workerID, body: body, timeout: Self.timeout).flatMap { answer in
-            do throws(WireError) {
-                return .success(try (answer["results"]?.arrayValue ?? []).map { outcome throws(WireError) in try ResultOutcome(json: outcome) })
-            } catch {
-                return .failure(.rejected(status: 200, code: error.code.rawValue, message: "an answer to a batch of results this worker cannot read: \(error.message)"))
-            }
+            Self.read(answer["results"]?.arrayValue ?? [], "an answer to a batch of results this worker cannot read", ResultOutcome.init(json:))
+        }
+    }
+
+    /// Each element of an answer's list as a wire body; one this worker cannot read fails the
+    /// call with `problem` and the reason.
+    private static func read<T>(_ items: [JSONValue], _ problem: String, _ make: (JSONValue) throws(WireError) -> T) -> Result<[T], APICallError> {
+        do throws(WireError) {
+            return .success(try items.map { item throws(WireError) in try make(item) })
+        } catch {
+            return .failure(.rejected(status: 200, code: error.code.rawValue, message: "\(problem): \(error.message)"))
         }
     }
 

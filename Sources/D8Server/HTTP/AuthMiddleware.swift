@@ -25,29 +25,22 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError(.forbidden, "a client key cannot call worker endpoints")
             }
             throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <worker token>'" : "the worker token is not valid")
-        case .client:
+        case .client, .admin:
+            // Without client keys whoever may call is a client and the operator (loopback).
             guard !clientKeys.isEmpty else { break }
+            let admin = role == .admin
             if let token, let key = clientKeys.first(where: { constantTimeEquals(token, $0.key) }) {
+                if admin, !key.isAdmin { throw APIError(.forbidden, "this endpoint needs an admin key (auth.admin_keys)") }
                 context.clientName = key.name
-                context.viewer = key.isAdmin ? .everyone : .client(key.name)
+                context.viewer = Viewer(key)
                 break
             }
             if let token, let expected = workerToken, constantTimeEquals(token, expected) {
-                throw APIError(.forbidden, "the worker token cannot call client endpoints")
+                throw APIError(.forbidden, admin ? "the worker token cannot call this endpoint; it needs an admin key (auth.admin_keys)"
+                                                 : "the worker token cannot call client endpoints")
             }
-            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <client key>'" : "the client key is not valid")
-        case .admin:
-            // Without client keys whoever may call is the operator (loopback, as for clients).
-            guard !clientKeys.isEmpty else { break }
-            if let token, let key = clientKeys.first(where: { constantTimeEquals(token, $0.key) }) {
-                guard key.isAdmin else { throw APIError(.forbidden, "this endpoint needs an admin key (auth.admin_keys)") }
-                context.clientName = key.name
-                break
-            }
-            if let token, let expected = workerToken, constantTimeEquals(token, expected) {
-                throw APIError(.forbidden, "the worker token cannot call this endpoint; it needs an admin key (auth.admin_keys)")
-            }
-            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <admin key>'" : "the admin key is not valid")
+            let kind = admin ? "admin key" : "client key"
+            throw APIError(.unauthorized, token == nil ? "this endpoint needs 'Authorization: Bearer <\(kind)>'" : "the \(kind) is not valid")
         }
         return try await next(request, context)
     }

@@ -57,8 +57,3 @@ extension Orchestrator {
         try await read { try $0.dailySpend(since: since, client: viewer.client) }
     }
 }
-
-extension Viewer {
-    /// The client whose share this viewer sees; nil for everyone's.
-    var client: String? { if case let .client(name) = self { name } else { nil } }
-}

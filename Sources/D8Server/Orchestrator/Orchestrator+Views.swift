@@ -29,8 +29,7 @@ extension Orchestrator {
             let s = core.scheduler
             return (s.tally.statistics, s.workerList, s.workerCounts, s.freeSlotsByType, s.budget, s.prices)
         }
-        var client: String?
-        if case let .client(name) = viewer { client = name }
+        let client = viewer.client
         let stored = if let client {
             try await read { try $0.statistics(sampleLimit: TaskTally.samplesKept, client: client) }
         } else {

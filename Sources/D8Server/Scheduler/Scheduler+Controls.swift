@@ -21,9 +21,4 @@ extension Scheduler {
     func heldTasks(for viewer: Viewer, limit: Int) -> [TaskRecord] {
         held.compactMap { tasks[$0]?.record }.filter(viewer.sees).sorted { $0.seq < $1.seq }.prefix(limit).map { $0 }
     }
-
-    /// The task ids a worker holds now.
-    func taskIDs(heldBy workerID: String) -> [String] {
-        (workers[workerID]?.held ?? []).sorted().compactMap { tasks[$0]?.record.taskID }
-    }
 }

@@ -24,13 +24,13 @@ extension Scheduler {
         var effects = SchedulerEffects()
         let r = live.record
         let cost = result["cost_usd"]?.doubleValue ?? 0
+        guard !Self.isRepeat(of: r, worker: workerID, lease: lease) else { return .duplicate }
+        // On time or late, the call was made and paid for.
+        effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
         guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
-            if Self.isRepeat(of: r, worker: workerID, lease: lease) { return .duplicate }
-            effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
             lateResult(for: r, workerID: workerID, cost: cost, now: now, effects: &effects)
             return .stale(r, effects)
         }
-        effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
         releaseHold(seq, worker: workerID)
         releaseReservations(of: &live)
         spend(cost, taskID: taskID, client: r.client, workerType: r.workerType ?? "", now: now, effects: &effects)

@@ -1,3 +1,4 @@
+import D8Core
 import D8Store
 
 /// Whose tasks a caller sees: everyone's (an admin key, or a server without client keys, where
@@ -6,6 +7,14 @@ import D8Store
 enum Viewer: Sendable, Equatable {
     case everyone
     case client(String)
+
+    /// What a key sees: an admin key everyone's tasks, a client key its own.
+    init(_ key: ClientKey) {
+        self = key.isAdmin ? .everyone : .client(key.name)
+    }
+
+    /// The client whose share this viewer sees; nil for everyone's.
+    var client: String? { if case let .client(name) = self { name } else { nil } }
 
     func sees(_ record: TaskRecord) -> Bool {
         switch self {

@@ -86,10 +86,15 @@ struct UIController {
             let (template, values) = try await build(user)
             return renderer.page(template, values, title: title, section: section, user: user, signedIn: !keys.isEmpty, notice: notice, fragment: fragment)
         } catch {
-            let values: [String: Any] = ["heading": title, "message": error.message, "back": "/ui"]
-            return renderer.page("message", values, title: title, section: section, user: user, signedIn: !keys.isEmpty, notice: nil,
-                                 fragment: fragment, status: .init(code: Int(error.status.code)))
+            return refusal(error, title: title, section: section, user: user, fragment: fragment)
         }
+    }
+
+    /// The orchestrator's refusal as a page with its words and its status.
+    func refusal(_ error: APIError, title: String, section: String, user: UIUser, fragment: Bool) -> Response {
+        let values: [String: Any] = ["heading": title, "message": error.message, "back": "/ui"]
+        return renderer.page("message", values, title: title, section: section, user: user, signedIn: !keys.isEmpty, notice: nil,
+                             fragment: fragment, status: .init(code: Int(error.status.code)))
     }
 
     /// Confirmations shown after a control, by the code its redirect carries.
@@ -183,9 +188,7 @@ struct UIController {
         do {
             return Response(status: .seeOther, headers: [.location: try await act(user)])
         } catch {
-            let values: [String: Any] = ["heading": title, "message": error.message, "back": "/ui"]
-            return renderer.page("message", values, title: title, section: "tasks", user: user, signedIn: !keys.isEmpty, notice: nil,
-                                 fragment: false, status: .init(code: Int(error.status.code)))
+            return refusal(error, title: title, section: "tasks", user: user, fragment: false)
         }
     }
 

@@ -11,7 +11,7 @@ enum UIUser: Sendable {
     var viewer: Viewer {
         switch self {
         case .operator: .everyone
-        case let .key(key): key.isAdmin ? .everyone : .client(key.name)
+        case let .key(key): Viewer(key)
         }
     }
 
