@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "D8PluginABI"),
         // JSON values with a strict hand-written parser and writer: shared by d8 and its Swift plugins.
         .target(name: "D8JSON"),
+        // What a result of a built-in task type must carry; plugins and the orchestrator both check it.
+        .target(name: "D8Contracts", dependencies: ["D8JSON"]),
         // Domain model, configuration and the Swift face of CCore. No I/O beyond reading the config.
         // The repository's config.yaml is compiled in as the default configuration.
         .target(
@@ -54,6 +56,7 @@ let package = Package(
         .target(
             name: "D8Server",
             dependencies: [
+                "D8Contracts",
                 "D8Core",
                 "D8Store",
                 "D8Wire",
@@ -90,7 +93,7 @@ let package = Package(
         ),
         // What every Swift provider plugin shares: the C table behind a Swift protocol, HTTP through
         // the host, prompts for the built-in task types, prices and cost, evolution genome checks.
-        .target(name: "D8PluginKit", dependencies: ["D8PluginABI", "D8JSON"]),
+        .target(name: "D8PluginKit", dependencies: ["D8PluginABI", "D8JSON", "D8Contracts"]),
         .target(name: "GroqPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Groq", exclude: ["README.md"]),
         .target(name: "GeminiPlugin", dependencies: ["D8PluginKit"], path: "Plugins/Gemini", exclude: ["README.md"]),
         .target(name: "ClaudePlugin", dependencies: ["D8PluginKit"], path: "Plugins/Claude", exclude: ["README.md"]),
@@ -133,7 +136,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit"]),
+        .testTarget(name: "D8PluginKitTests", dependencies: ["D8PluginKit", "D8Contracts"]),
         .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
         .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
         .testTarget(name: "D8ClientTests", dependencies: ["D8Client", "D8Core", "D8Harness"]),

@@ -149,6 +149,22 @@ static void log_execution(const echo_instance *inst, d8_str task) {
     }
 }
 
+/* An evolution task's result must carry a child genome with the parent's keys and kinds: the
+ * echo of a crossover is its first parent, of a mutation the genome unchanged. Appends
+ * `,"genome":<parent>` and returns the bytes written; nothing for other task types or when
+ * the parent is missing. */
+static size_t append_child_genome(char *out, d8_str task, d8_str data) {
+    d8_str type = member_text(task, "type");
+    const char *parent_key = NULL;
+    if (type.len == 19 && memcmp(type.ptr, "evolution_crossover", 19) == 0) parent_key = "genome1";
+    else if (type.len == 18 && memcmp(type.ptr, "evolution_mutation", 18) == 0) parent_key = "genome";
+    size_t start, end;
+    if (!parent_key || !find_member(data, parent_key, &start, &end) || data.ptr[start] != '{') return 0;
+    size_t n = (size_t)sprintf(out, ",\"genome\":");
+    memcpy(out + n, data.ptr + start, end - start);
+    return n + (end - start);
+}
+
 static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *ctx,
                             char *err, size_t err_cap) {
     const echo_instance *inst = instance;
@@ -161,8 +177,9 @@ static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *
         struct timespec left = {inst->delay_ms / 1000, (inst->delay_ms % 1000) * 1000000L};
         while (nanosleep(&left, &left) == -1 && errno == EINTR) {}
     }
-    /* Worst case every byte becomes \u00XX (6 bytes), plus the fixed text around it. */
-    size_t cap = (end - start) * 6 + 256, n = 0;
+    /* Worst case every byte becomes \u00XX (6 bytes), plus the genome copied as is, plus the
+     * fixed text around it. */
+    size_t cap = (end - start) * 7 + 256, n = 0;
     char *out = malloc(cap);
     if (!out) {
         if (err_cap) snprintf(err, err_cap, "echo: out of memory");
@@ -175,8 +192,10 @@ static int32_t echo_execute(void *instance, d8_str task, d8_emit_fn emit, void *
         else if (c < 0x20) n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
         else out[n++] = (char)c;
     }
+    out[n++] = '"';
+    n += append_child_genome(out + n, task, (d8_str){task.ptr + start, end - start});
     size_t tokens = task.len / 4; /* a rough stand-in for a tokenizer */
-    n += (size_t)snprintf(out + n, cap - n, "\",\"model\":\"echo\",\"usage\":{\"input_tokens\":%zu,"
+    n += (size_t)snprintf(out + n, cap - n, ",\"model\":\"echo\",\"usage\":{\"input_tokens\":%zu,"
                           "\"output_tokens\":%zu},\"cost_usd\":0}", tokens, tokens);
     log_execution(inst, task);
     emit(ctx, (d8_str){out, n}); /* the host copies it before emit returns */

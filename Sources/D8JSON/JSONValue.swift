@@ -59,6 +59,15 @@ extension JSONValue {
         return writer.bytes
     }
 
+    /// One spelling for equal values: keys sorted, numbers as parsed (`1`, `1.0` and `1e0` are
+    /// one number), no spaces. What the result cache compares.
+    public var canonicalJSONString: String {
+        var writer = JSONWriter()
+        writer.sortsKeys = true
+        writer.write(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
 }
 
 public struct JSONParseError: Error, CustomStringConvertible {

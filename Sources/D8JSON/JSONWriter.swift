@@ -3,6 +3,8 @@
 /// parsed input can hold) is written as null rather than as invalid JSON.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
+    /// Object keys in byte order: one spelling for equal values (see `canonicalJSONString`).
+    var sortsKeys = false
 
     mutating func write(_ value: JSONValue) {
         switch value {
@@ -20,15 +22,23 @@ struct JSONWriter {
         case let .object(members):
             bytes.append(UInt8(ascii: "{"))
             var first = true
-            for (key, member) in members {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key)
-                bytes.append(UInt8(ascii: ":"))
-                write(member)
+            if sortsKeys {
+                for (key, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                    writeMember(key, member, first: &first)
+                }
+            } else {
+                for (key, member) in members { writeMember(key, member, first: &first) }
             }
             bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    private mutating func writeMember(_ key: String, _ member: JSONValue, first: inout Bool) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+        write(member)
     }
 
     private mutating func append(_ text: StaticString) {

@@ -1,3 +1,4 @@
+import D8Contracts
 import D8JSON
 
 /// The execute and describe every chat provider shares: prompt from the task, one exchange

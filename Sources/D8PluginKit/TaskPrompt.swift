@@ -1,3 +1,4 @@
+import D8Contracts
 import D8JSON
 
 /// What a task asks of the model: the chat to send, the overrides it carries and, for evolution

@@ -68,6 +68,7 @@ public func buildApplication(
     router.middlewares.add(AuthMiddleware(workerToken: auth.workerToken, clientKeys: auth.clientKeys))
     StatsController(orchestrator: orchestrator).addRoutes(to: router)
     TaskController(orchestrator: orchestrator).addRoutes(to: router)
+    JobController(orchestrator: orchestrator).addRoutes(to: router)
     WorkerController(orchestrator: orchestrator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     if config.server.metrics { MetricsController(orchestrator: orchestrator).addRoutes(to: router) }

@@ -21,6 +21,9 @@ public struct TypeStatistics: Sendable, Equatable {
     public var runTime: Percentiles?
     /// The sample both come from, newest first.
     public var samples: LatencySamples
+    /// Completed from the result cache, and what the tasks they copy had cost.
+    public var cacheHits = 0
+    public var savedUSD = 0.0
 
     public init(counts: [TaskRecord.Status: Int] = [:], queueWait: Percentiles? = nil, runTime: Percentiles? = nil, samples: LatencySamples = .init()) {
         self.counts = Dictionary(uniqueKeysWithValues: TaskRecord.Status.allCases.map { ($0, counts[$0] ?? 0) })
@@ -93,4 +96,7 @@ public struct PrunedTasks: Sendable, Equatable {
     public let workerType: String?
     public let count: Int
     public let costUSD: Double
+    /// Of them, cache hits, and what their originals had cost.
+    public var cacheHits = 0
+    public var savedUSD = 0.0
 }

@@ -8,12 +8,8 @@ public enum TaskChange: Sendable, Equatable {
     case lease(TaskRecord)
     /// Any other change: every column that can change after submit.
     case update(TaskRecord)
-
-    public var record: TaskRecord {
-        switch self {
-        case let .insert(r), let .lease(r), let .update(r): r
-        }
-    }
+    /// A new job, written in the same commit as its tasks.
+    case job(JobRecord)
 }
 
 extension TaskChange {
@@ -25,7 +21,7 @@ extension TaskChange {
 
     static func updateSQL(_ columns: [String]) -> String {
         let sets = columns.enumerated().map { "\($1) = ?\($0 + 2)" }.joined(separator: ", ")
-        return "UPDATE tasks SET \(sets) WHERE seq = ?1 AND status NOT IN ('completed', 'failed', 'cancelled', 'dead')"
+        return "UPDATE tasks SET \(sets) WHERE seq = ?1 AND status NOT IN (\(TaskRecord.finishedList))"
     }
 
     static let leaseSQL = updateSQL(leaseColumns)
@@ -33,13 +29,14 @@ extension TaskChange {
 
     /// The statement and its values.
     func statement(path: String) throws(StoreError) -> (sql: String, values: [SQLiteValue]) {
-        let r = record
         switch self {
-        case .insert:
+        case let .insert(r):
             return (TaskRecord.upsert, try r.bindings(path: path))
-        case .lease:
+        case let .lease(r):
             return (Self.leaseSQL, try [r.seqValue(path: path)] + r.leaseValues)
-        case .update:
+        case let .job(job):
+            return (JobRecord.insert, job.bindings)
+        case let .update(r):
             return (Self.updateSQL, try [r.seqValue(path: path)] + r.leaseValues + [
                 SQLiteValue(r.completedAt), SQLiteValue(r.result), .text(r.errors), SQLiteValue(r.costUSD),
             ])

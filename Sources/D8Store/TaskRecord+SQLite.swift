@@ -6,7 +6,11 @@ extension TaskRecord {
         "assigned_to", "worker_type", "lease", "lease_expires_at", "created_at", "assigned_at",
         "completed_at", "not_before", "result", "errors", "idempotency_key", "client", "cost_usd",
         "max_cost_usd", "reserved_usd", "reserved_until", "held_reason",
+        "job_id", "deadline", "cache_key", "cached_from", "saved_usd",
     ]
+
+    /// The final statuses as an SQL list: rows in these never change again.
+    static let finishedList = Status.finished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// `SELECT <every column> FROM tasks`, to which queries add their WHERE clause.
     static let select = "SELECT \(columns.joined(separator: ", ")) FROM tasks"
@@ -18,7 +22,7 @@ extension TaskRecord {
         VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))
         ON CONFLICT (seq) DO UPDATE SET
         \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-        WHERE tasks.status NOT IN ('completed', 'failed', 'cancelled', 'dead')
+        WHERE tasks.status NOT IN (\(finishedList))
         """
 
     /// The values to bind to `upsert`, in `columns` order.
@@ -34,6 +38,7 @@ extension TaskRecord {
             SQLiteValue(createdAt), SQLiteValue(assignedAt), SQLiteValue(completedAt), SQLiteValue(notBefore),
             SQLiteValue(result), .text(errors), SQLiteValue(idempotencyKey), SQLiteValue(client), SQLiteValue(costUSD),
             SQLiteValue(maxCostUSD), SQLiteValue(reservedUSD), SQLiteValue(reservedUntil), SQLiteValue(heldReason),
+            SQLiteValue(jobID), SQLiteValue(deadline), SQLiteValue(cacheKey), SQLiteValue(cachedFrom), SQLiteValue(savedUSD),
         ]
     }
 
@@ -53,7 +58,8 @@ extension TaskRecord {
             notBefore: row.optionalReal(15), result: row.optionalText(16), errors: row.text(17),
             idempotencyKey: row.optionalText(18), client: row.optionalText(19), costUSD: row.optionalReal(20),
             maxCostUSD: row.optionalReal(21), reservedUSD: row.optionalReal(22), reservedUntil: row.optionalReal(23),
-            heldReason: row.optionalText(24)
+            heldReason: row.optionalText(24), jobID: row.optionalText(25), deadline: row.optionalReal(26),
+            cacheKey: row.optionalText(27), cachedFrom: row.optionalText(28), savedUSD: row.optionalReal(29)
         )
     }
 }

@@ -2,11 +2,13 @@ extension TaskRecord {
     /// Where a task is in its lifecycle.
     public enum Status: String, Sendable, Codable, CaseIterable {
         case pending, assigned, completed, failed, cancelled, dead, held
+        /// Not leased before its deadline: it never reached a worker or a budget.
+        case expired
 
         /// Statuses the orchestrator rebuilds its queues from on start.
         static let unfinished: [Status] = [.pending, .assigned, .held]
         /// Statuses `prune` may delete.
-        static let finished: [Status] = [.completed, .failed, .cancelled, .dead]
+        static let finished: [Status] = [.completed, .failed, .cancelled, .dead, .expired]
     }
 }
 
@@ -50,6 +52,16 @@ public struct TaskRecord: Sendable, Equatable {
     public var reservedUntil: Double?
     /// Why a `held` task waits (a spent budget).
     public var heldReason: String?
+    /// The job it belongs to, if it was submitted as part of one.
+    public var jobID: String?
+    /// Unix seconds: not leased by then, it ends `expired`.
+    public var deadline: Double?
+    /// Its task type, client and canonical data, hashed: where a later identical submit looks
+    /// for this task's result (set on tasks of a type with a result cache).
+    public var cacheKey: String?
+    /// A cache hit: the task whose result this one carries, and what that task cost.
+    public var cachedFrom: String?
+    public var savedUSD: Double?
 
     public init(
         seq: UInt64, taskID: String, type: String, data: String, priority: Int,
@@ -59,7 +71,8 @@ public struct TaskRecord: Sendable, Equatable {
         createdAt: Double, assignedAt: Double? = nil, completedAt: Double? = nil,
         notBefore: Double? = nil, result: String? = nil, errors: String = "[]",
         idempotencyKey: String? = nil, client: String? = nil, costUSD: Double? = nil,
-        maxCostUSD: Double? = nil, reservedUSD: Double? = nil, reservedUntil: Double? = nil, heldReason: String? = nil
+        maxCostUSD: Double? = nil, reservedUSD: Double? = nil, reservedUntil: Double? = nil, heldReason: String? = nil,
+        jobID: String? = nil, deadline: Double? = nil, cacheKey: String? = nil, cachedFrom: String? = nil, savedUSD: Double? = nil
     ) {
         self.seq = seq
         self.taskID = taskID
@@ -86,5 +99,10 @@ public struct TaskRecord: Sendable, Equatable {
         self.reservedUSD = reservedUSD
         self.reservedUntil = reservedUntil
         self.heldReason = heldReason
+        self.jobID = jobID
+        self.deadline = deadline
+        self.cacheKey = cacheKey
+        self.cachedFrom = cachedFrom
+        self.savedUSD = savedUSD
     }
 }

@@ -26,6 +26,11 @@ public protocol TaskStorage: Sendable {
     func tasks(_ query: TaskQuery) throws(StoreError) -> [TaskRecord]
     func throughput(since: Double, client: String?) throws(StoreError) -> [MinuteCount]
     func dailySpend(since: Double, client: String?) throws(StoreError) -> [DailySpend]
+    func job(id: String) throws(StoreError) -> JobRecord?
+    /// A job's tasks in submission order.
+    func records(jobID: String) throws(StoreError) -> [TaskRecord]
+    /// Completed tasks under a cache key finished since a time, newest first.
+    func cacheCandidates(cacheKey: String, since: Double) throws(StoreError) -> [TaskRecord]
 }
 
 extension TaskStore: TaskStorage {}

@@ -59,6 +59,25 @@ extension TaskStore {
             WHERE idempotency_key IS NOT NULL;
         CREATE INDEX tasks_client_type_status ON tasks (client, type, status);
         """,
+        // Jobs (a handle on many tasks), deadlines, and the result cache: a completed task is
+        // found by its cache key; a hit names the task it copies and what that one cost.
+        """
+        CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY,
+            name TEXT,
+            client TEXT,
+            created_at REAL NOT NULL,
+            total INTEGER NOT NULL,
+            deadline REAL
+        ) STRICT;
+        ALTER TABLE tasks ADD COLUMN job_id TEXT;
+        ALTER TABLE tasks ADD COLUMN deadline REAL;
+        ALTER TABLE tasks ADD COLUMN cache_key TEXT;
+        ALTER TABLE tasks ADD COLUMN cached_from TEXT;
+        ALTER TABLE tasks ADD COLUMN saved_usd REAL;
+        CREATE INDEX tasks_job ON tasks (job_id, seq) WHERE job_id IS NOT NULL;
+        CREATE INDEX tasks_cache ON tasks (cache_key, completed_at) WHERE cache_key IS NOT NULL AND status = 'completed';
+        """,
     ]
 
     /// How long a connection waits for another one's lock (another process, a checkpoint).

@@ -8,7 +8,9 @@ extension TaskStore {
         return try read { db throws(StoreError) in
             var statistics = StoreStatistics()
             var counts: [String: [TaskRecord.Status: Int]] = [:]
-            try db.withStatement("SELECT type, status, COUNT(*) FROM tasks \(client == nil ? "" : "WHERE client = ?1 ") GROUP BY type, status") {
+            var cache: [String: (hits: Int, saved: Double)] = [:]
+            let countsSQL = "SELECT type, status, COUNT(*), SUM(cached_from IS NOT NULL), TOTAL(saved_usd) FROM tasks \(client == nil ? "" : "WHERE client = ?1 ") GROUP BY type, status"
+            try db.withStatement(countsSQL) {
                 row throws(StoreError) in
                 try row.bind(clientParameter)
                 while try row.step() {
@@ -17,6 +19,8 @@ extension TaskStore {
                         throw .corruptRow("unknown status '\(rawStatus)'", path: db.path)
                     }
                     counts[row.text(0), default: [:]][status] = Int(row.integer(2))
+                    cache[row.text(0), default: (0, 0)].hits += Int(row.integer(3))
+                    cache[row.text(0), default: (0, 0)].saved += row.real(4)
                 }
             }
             for (type, typeCounts) in counts {
@@ -26,6 +30,8 @@ extension TaskStore {
                     queueWait: Percentiles(nearestRank: waits),
                     runTime: Percentiles(nearestRank: runs),
                     samples: LatencySamples(waits: waits, runs: runs))
+                statistics.byType[type]?.cacheHits = cache[type]?.hits ?? 0
+                statistics.byType[type]?.savedUSD = cache[type]?.saved ?? 0
             }
             let byWorkerType = """
                 SELECT worker_type, SUM(status = ?1), SUM(status IN (?2, ?3)), TOTAL(cost_usd)

@@ -85,9 +85,9 @@ public final class TaskStore: Sendable {
     /// `prune`, telling what it deleted by task type, status and worker type (for the counters
     /// kept in memory).
     public func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks] {
-        let condition = "completed_at < ?1 AND status IN (?2, ?3, ?4, ?5)"
+        let condition = "completed_at < ?1 AND status IN (\(TaskRecord.Status.finished.indices.map { "?\($0 + 2)" }.joined(separator: ", ")))"
         let parameters = [SQLiteValue.real(cutoff)] + TaskRecord.Status.finished.map { SQLiteValue.text($0.rawValue) }
-        let counted = "SELECT type, status, worker_type, COUNT(*), TOTAL(cost_usd) FROM tasks WHERE \(condition) GROUP BY 1, 2, 3"
+        let counted = "SELECT type, status, worker_type, COUNT(*), TOTAL(cost_usd), SUM(cached_from IS NOT NULL), TOTAL(saved_usd) FROM tasks WHERE \(condition) GROUP BY 1, 2, 3"
         let deleted = Mutex<[PrunedTasks]>([])
         _ = try await writer.perform { db throws(StoreError) in
             var rows: [PrunedTasks] = []
@@ -95,11 +95,17 @@ public final class TaskStore: Sendable {
                 try row.bind(parameters)
                 while try row.step() {
                     guard let status = TaskRecord.Status(rawValue: row.text(1)) else { continue }
-                    rows.append(PrunedTasks(type: row.text(0), status: status, workerType: row.optionalText(2), count: Int(row.integer(3)), costUSD: row.real(4)))
+                    rows.append(PrunedTasks(type: row.text(0), status: status, workerType: row.optionalText(2), count: Int(row.integer(3)), costUSD: row.real(4),
+                                             cacheHits: Int(row.integer(5)), savedUSD: row.real(6)))
                 }
             }
             try db.withStatement("DELETE FROM tasks WHERE \(condition)") { statement throws(StoreError) in
                 try statement.bind(parameters)
+                _ = try statement.step()
+            }
+            // A job goes with the last of its tasks.
+            try db.withStatement("DELETE FROM jobs WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.job_id = jobs.job_id)") { statement throws(StoreError) in
+                try statement.bind([.real(cutoff)])
                 _ = try statement.step()
             }
             // The spending ledger is kept as long as the tasks.

@@ -49,7 +49,7 @@ struct ChaosVerdict {
                 case .pending, .assigned, .held:
                     verdict.stuck += 1
                     verdict.problems.append("\(id): still \(record.status.rawValue) (attempt \(record.attempt)): \(record.errors)")
-                case .failed, .dead, .cancelled:
+                case .failed, .dead, .cancelled, .expired:
                     verdict.failed += 1
                     verdict.problems.append("\(id): \(record.status.rawValue) after \(record.attempt) attempts: \(record.errors)")
                 }

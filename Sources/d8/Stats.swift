@@ -21,7 +21,7 @@ struct Stats: AsyncParsableCommand {
     static func text(_ stats: OrchestratorStats) -> String {
         let workers = stats.workers, tasks = stats.tasks
         var out = "Workers: \(workers.total) (online \(workers.online), busy \(workers.busy))\n"
-        let statuses = ["pending", "assigned", "held", "completed", "failed", "dead", "cancelled"]
+        let statuses = ["pending", "assigned", "held", "completed", "failed", "dead", "cancelled", "expired"]
         out += "Tasks:   \(stats.totalTasks) (\(statuses.filter { tasks[$0] != nil }.map { "\($0) \(tasks[$0, default: 0])" }.joined(separator: ", ")))\n"
         out += "Success: \(Format.percent(stats.successRate))\n"
         if !stats.taskTypes.isEmpty { out += "\n" + taskTypeTable(stats.taskTypes) }

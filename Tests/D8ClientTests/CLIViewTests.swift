@@ -71,7 +71,7 @@ struct CLIViewTests {
         #expect(stats["tasks"]?["pending"] == 2)
         #expect(stats["workers"]?["online"] == 1)
         let statsTable = try await d8(["stats"], environment: environment).stdout
-        #expect(statsTable.hasPrefix("Workers: 1 (online 1, busy 0)\nTasks:   2 (pending 2, assigned 0, held 0, completed 0, failed 0, dead 0, cancelled 0)\n"), "\(statsTable)")
+        #expect(statsTable.hasPrefix("Workers: 1 (online 1, busy 0)\nTasks:   2 (pending 2, assigned 0, held 0, completed 0, failed 0, dead 0, cancelled 0, expired 0)\n"), "\(statsTable)")
         #expect(statsTable.contains("TASK TYPE"), "\(statsTable)")
         #expect(statsTable.contains("WORKER TYPE"), "\(statsTable)")
         #expect(!statsTable.contains("BUDGET"), "no budgets reported, none shown")
@@ -94,7 +94,7 @@ struct CLIViewTests {
     @Test func statsShowsTheBudgetsWhenTheOrchestratorReportsThem() async throws {
         let stats: JSONValue = [
             "workers": ["total": 0, "online": 0, "busy": 0], "tasks": ["total": 0, "pending": 0],
-            "performance": ["success_rate": 0.5],
+            "performance": ["success_rate": 50, "success_fraction": 0.5],
             "cost": [
                 "spent_today_usd": 1.25,
                 "budgets": [

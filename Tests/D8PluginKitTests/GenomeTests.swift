@@ -1,4 +1,5 @@
 import D8JSON
+import D8Contracts
 import D8PluginKit
 import Testing
 

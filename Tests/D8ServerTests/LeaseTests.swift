@@ -119,7 +119,7 @@ struct LeaseTests {
                 _ = try await client.report(task, worker: "w", success: false, extra: ["error": .string("HTTP 429 (attempt \(attempt))"), "retryable": true, "retry_after": 0.05])
             }
             let dead = try await client.status(id)
-            #expect(dead["status"] == "dead")
+            #expect(dead["d8_status"] == "dead")
             #expect(dead["errors"]?.arrayValue?.compactMap { $0["error"]?.stringValue } == ["HTTP 429 (attempt 1)", "HTTP 429 (attempt 2)", "HTTP 429 (attempt 3)"])
         }
     }
@@ -174,10 +174,10 @@ struct LeaseRaceTests {
         try await withLiveServer { $0.queue.taskTimeout = .milliseconds(200); $0.queue.maxAttempts = 1 } run: { server in
             let client = server.client
             let (id, task) = try await client.leaseOne()
-            #expect(await eventually { try await client.status(id)["status"] == "dead" })
+            #expect(await eventually { try await client.status(id)["d8_status"] == "dead" })
             let late = try await client.report(task, worker: "w")
             #expect(late.status == 409)
-            #expect(try await client.status(id)["status"] == "dead")
+            #expect(try await client.status(id)["d8_status"] == "dead")
         }
     }
 

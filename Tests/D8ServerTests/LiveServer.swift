@@ -127,7 +127,8 @@ struct HTTPTestClient: Sendable {
     func report(_ task: JSONValue, worker: String, success: Bool = true, output: String = "done", extra: [String: JSONValue] = [:]) async throws -> Reply {
         var result: [String: JSONValue] = ["success": .bool(success), "output": .string(output)]
         result.merge(extra) { _, new in new }
-        return try await post("/api/tasks/\(task["task_id"]!.stringValue!)/result", ["worker_id": .string(worker), "lease": task["lease"] ?? .null, "result": .object(result)])
+        guard let id = task["task_id"]?.stringValue else { throw CocoaError(.featureUnsupported, userInfo: ["reason": "no task to report: \(task)"]) }
+        return try await post("/api/tasks/\(id)/result", ["worker_id": .string(worker), "lease": task["lease"] ?? .null, "result": .object(result)])
     }
 
     func status(_ taskID: String) async throws -> Reply { try await get("/api/tasks/status/\(taskID)") }

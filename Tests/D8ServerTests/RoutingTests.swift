@@ -115,7 +115,7 @@ struct RoutingTests {
             let leased = try #require(try await client.poll("cheap", max: 4)["tasks"]?.arrayValue)
             #expect(leased.count == 1)
             let held = try await client.status(second)
-            #expect(held["status"] == "held")
+            #expect(held["d8_status"] == "held")
             #expect(held["held_reason"]?.stringValue?.contains("the global daily budget of $0.0015 is spent") == true, "\(held)")
 
             // The real cost is far below the estimate: settling it makes room again.
@@ -145,7 +145,7 @@ struct RoutingTests {
             let global = cost["budgets"]?.arrayValue?.first { $0["scope"] == "global" }
             #expect((global?["reserved_usd"]?.doubleValue ?? 1) <= 0.0102)
             let stats = try await client.get("/api/stats")
-            #expect(stats["tasks"]?["held"] == 54, "the rest wait as held, none dropped")
+            #expect(stats["tasks"]?["by_d8_status"]?["held"] == 54, "the rest wait as held, none dropped")
         }
     }
 

@@ -45,7 +45,7 @@ struct StatusWaitTests {
             let id = try #require(try await client.submit()["task_id"]?.stringValue)
             #expect(try await client.post("/api/tasks/\(id)/cancel").status == 200)
             let start = ContinuousClock.now
-            #expect(try await client.get("/api/tasks/status/\(id)?wait=30")["status"] == "cancelled")
+            #expect(try await client.get("/api/tasks/status/\(id)?wait=30")["d8_status"] == "cancelled")
             #expect(ContinuousClock.now - start < .seconds(2))
 
             #expect(try await client.get("/api/tasks/status/\(id)?wait=soon").status == 400)

@@ -98,8 +98,8 @@ struct TenantTests {
             let (b, ops) = (server.client(Self.beta), server.client(Self.admin))
             let id = try #require(try await b.submit(data: ["prompt": "beta's"])["task_id"]?.stringValue)
             #expect(try await ops.status(id)["data"]?["prompt"] == "beta's")
-            #expect(try await ops.post("/api/tasks/\(id)/cancel")["status"] == "cancelled")
-            #expect(try await b.status(id)["status"] == "cancelled")
+            #expect(try await ops.post("/api/tasks/\(id)/cancel")["d8_status"] == "cancelled")
+            #expect(try await b.status(id)["d8_status"] == "cancelled")
             // An admin's own idempotency keys are its own too.
             let mine = try await ops.submit(key: "k")
             let theirs = try await b.submit(key: "k")

@@ -35,7 +35,7 @@ struct StatisticsTests {
             #expect(Set(statistics.byType.keys) == ["a", "b"])
             let a = try #require(statistics.byType["a"])
             #expect(a.counts == [
-                .pending: 1, .assigned: 0, .completed: 8, .failed: 1, .cancelled: 1, .dead: 1, .held: 0,
+                .pending: 1, .assigned: 0, .completed: 8, .failed: 1, .cancelled: 1, .dead: 1, .held: 0, .expired: 0,
             ])
             // Sorted waits 1 1 2 3 3 4 5 5 6 9: nearest rank ⌈0.5·10⌉ = 5th, ⌈0.99·10⌉ = 10th.
             #expect(a.queueWait == Percentiles(p50: 3, p99: 9, count: 10))

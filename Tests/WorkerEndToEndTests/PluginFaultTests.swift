@@ -95,7 +95,7 @@ struct PluginFaultTests {
         for (data, says) in cases {
             let id = try cluster.submit("echo", data: data)
             let status = try await cluster.waitFinished(id)
-            #expect(status["status"] == "dead", "\(status.jsonString)")
+            #expect(status["d8_status"] == "dead", "\(status.jsonString)")
             #expect(status["attempt"] == 3)
             let errors = status["errors"]?.arrayValue ?? []
             #expect(errors.count == 3, "\(status.jsonString)")

@@ -111,6 +111,10 @@ extension ConfigReader {
                 case "max_tokens": type.maxTokens = try int(setting, in: 1...Int.max)
                 case "system": type.system = try string(setting)
                 case "prompt": type.prompt = try string(setting)
+                case "cache":
+                    for option in try fields(setting, known: ["ttl"]) where option.name == "ttl" {
+                        type.cacheTTL = try duration(option)
+                    }
                 default: type.settings[setting.name] = try value(setting)
                 }
             }

@@ -15,6 +15,9 @@ public struct TaskTypeConfig: Sendable, Equatable {
     /// With a template, a worker receives `data.messages` built from them.
     public var system: String?
     public var prompt: String?
+    /// `cache: { ttl: 1h }`: a submit of the same data within this time of a completed task
+    /// is answered with that task's result; nil: no cache.
+    public var cacheTTL: Duration?
     /// Any other key, kept for the plugins.
     public var settings: [String: ConfigValue]
 

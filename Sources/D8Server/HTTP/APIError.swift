@@ -16,6 +16,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case unauthorized
         case forbidden
         case notFound = "not_found"
+        case jobNotFound = "job_not_found"
         case unknownWorker = "unknown_worker"
         case unknownTaskType = "unknown_task_type"
         case unknownWorkerType = "unknown_worker_type"
@@ -47,7 +48,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .bodyTooLarge: .contentTooLarge
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
-        case .notFound, .unknownWorker: .notFound
+        case .notFound, .jobNotFound, .unknownWorker: .notFound
         case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType: .unprocessableContent
         case .staleLease, .conflict: .conflict
         case .queueFull, .shuttingDown: .serviceUnavailable

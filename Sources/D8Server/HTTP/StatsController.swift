@@ -1,4 +1,5 @@
 import D8Core
+import Foundation
 import D8Wire
 import Hummingbird
 
@@ -17,7 +18,8 @@ struct StatsController {
         return .json([
             "status": "healthy", "service": "d8-orchestrator", "workers_online": JSONValue(live.workersOnline),
             "tasks_pending": JSONValue(live.pending), "tasks_in_progress": JSONValue(live.assigned),
-            "timestamp": .number(Orchestrator.epochNow()),
+            // D8 wrote an ISO-8601 UTC time here; `time` is the same as Unix seconds.
+            "timestamp": .string(Date().formatted(.iso8601)), "time": .number(Orchestrator.epochNow()),
         ])
     }
 

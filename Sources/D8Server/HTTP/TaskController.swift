@@ -24,7 +24,8 @@ struct TaskController {
         let (record, created) = try await orchestrator.submit([submission], client: context.clientName)[0]
         var body = TaskView(record).status.json.objectValue ?? [:]
         // D8 answered "submitted"; a repeated idempotency key returns the first task as it is now.
-        body["status"] = created ? "submitted" : .string(record.status.rawValue)
+        // A cache hit is answered completed, with its result.
+        if created, record.status != .completed { body["status"] = "submitted"; body["message"] = "Task queued successfully" }
         body["duplicate"] = .bool(!created)
         return .json(.object(body), status: created ? .created : .ok)
     }
@@ -43,14 +44,11 @@ struct TaskController {
     @Sendable func status(_ request: Request, context: D8RequestContext) async throws -> Response {
         let id = try context.pathParameter("task_id")
         guard let text = request.uri.queryParameters["wait"] else { return .json(try await orchestrator.task(id, for: context.viewer).status.json) }
-        let cap = orchestrator.config.queue.maxLongPoll.seconds
-        guard let wait = Double(text), wait.isFinite, wait >= 0 else {
-            throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(cap))")
-        }
+        let wait = try Self.longPoll(text, cap: orchestrator.config.queue.maxLongPoll.seconds)
         let orchestrator = self.orchestrator
         let viewer = context.viewer
         let view = try await withGracefulShutdownHandler {
-            try await orchestrator.waitUntilFinished(id, wait: Duration.milliseconds(Int64(min(wait, cap) * 1000)), for: viewer)
+            try await orchestrator.waitUntilFinished(id, wait: wait, for: viewer)
         } onGracefulShutdown: {
             orchestrator.beginShutdown()
         }
@@ -64,7 +62,7 @@ struct TaskController {
 
     @Sendable func queue(_ request: Request, context: D8RequestContext) async throws -> Response {
         let limit = request.uri.queryParameters.get("limit", as: Int.self).map { min(max($0, 0), 10_000) } ?? 100
-        return .json(orchestrator.queueSnapshot(limit: limit, for: context.viewer))
+        return .json(try await orchestrator.queueSnapshot(limit: limit, for: context.viewer))
     }
 
     @Sendable func result(_ request: Request, context: D8RequestContext) async throws -> Response {
@@ -79,12 +77,25 @@ struct TaskController {
 
     private func report(_ report: ResultReport) async throws -> Response {
         let outcome = try await orchestrator.report(report)
-        return .json(ResultOutcome(taskID: report.taskID, status: outcome.rawValue).json)
+        // D8's two result endpoints answered `status: received` and `success: true`.
+        var body = ResultOutcome(taskID: report.taskID, status: outcome.rawValue).json.objectValue ?? [:]
+        body["success"] = true
+        return .json(.object(body))
     }
 
-    /// The scheduler's submission: the priority a task gets when it names none.
-    static func submission(_ task: TaskSubmission) -> Submission {
+    /// A long-poll's `wait` query, capped by `max_long_poll`.
+    static func longPoll(_ text: Substring, cap: Double) throws(APIError) -> Duration {
+        guard let wait = Double(text), wait.isFinite, wait >= 0 else {
+            throw APIError(.invalidField, "query 'wait' must be a number of seconds from 0 to \(Int(cap))")
+        }
+        return Duration.milliseconds(Int64(min(wait, cap) * 1000))
+    }
+
+    /// The scheduler's submission: the priority a task gets when it names none, its deadline
+    /// in Unix seconds.
+    static func submission(_ task: TaskSubmission, now: Double = Orchestrator.epochNow()) -> Submission {
         Submission(type: task.type, data: task.data, priority: task.priority ?? TaskPriority.default,
-                   idempotencyKey: task.idempotencyKey, maxCostUSD: task.maxCostUSD)
+                   idempotencyKey: task.idempotencyKey, maxCostUSD: task.maxCostUSD,
+                   deadline: task.deadline?.time(from: now), usesCache: task.cache ?? true)
     }
 }

@@ -25,7 +25,8 @@ struct TaskView: Sendable {
             assignedTo: r.assignedTo, workerType: r.workerType, attempt: r.attempt, maxAttempts: r.maxAttempts,
             createdAt: r.createdAt, assignedAt: r.assignedAt, completedAt: r.completedAt, retryAt: r.notBefore,
             result: r.result.flatMap { try? JSONValue.parse($0) }, errors: (try? JSONValue.parse(r.errors)) ?? [],
-            idempotencyKey: r.idempotencyKey, costUSD: r.costUSD, maxCostUSD: r.maxCostUSD, heldReason: r.heldReason
+            idempotencyKey: r.idempotencyKey, costUSD: r.costUSD, maxCostUSD: r.maxCostUSD, heldReason: r.heldReason,
+            jobID: r.jobID, deadline: r.deadline, cachedFrom: r.cachedFrom
         )
     }
 }

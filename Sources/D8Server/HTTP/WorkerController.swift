@@ -82,14 +82,14 @@ struct WorkerController {
 
     @Sendable func unregister(_ request: Request, context: D8RequestContext) async throws -> Response {
         try await orchestrator.unregister(workerID: try context.pathParameter("worker_id"))
-        return .json(["status": "unregistered"])
+        return .json(["status": "unregistered", "success": true])
     }
 
     /// D8's `POST /api/workers/unregister` with `{"worker_id"}`.
     @Sendable func legacyUnregister(_ request: Request, context: D8RequestContext) async throws -> Response {
         let body = try await request.jsonObject(maxBytes: maxBody)
         try await orchestrator.unregister(workerID: try body.requiredString("worker_id"))
-        return .json(["status": "unregistered"])
+        return .json(["status": "unregistered", "success": true])
     }
 
     @Sendable func list(_ request: Request, context: D8RequestContext) async throws -> Response {

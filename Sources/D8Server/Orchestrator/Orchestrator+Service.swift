@@ -44,16 +44,20 @@ extension Orchestrator: Service {
     /// Clients waiting past their deadline get the task as it stands.
     func endExpiredWatches() {
         let now = Self.epochNow()
-        let expired = core.withLock { core -> [TaskWatch] in
-            var expired: [TaskWatch] = []
-            for (id, watches) in core.watches where watches.contains(where: { $0.deadline <= now }) {
-                expired += watches.filter { $0.deadline <= now }
-                let rest = watches.filter { $0.deadline > now }
-                core.watches[id] = rest.isEmpty ? nil : rest
-            }
-            return expired
+        let expired = core.withLock { core in
+            Self.removeExpired(from: &core.watches, now: now) + Self.removeExpired(from: &core.jobWatches, now: now)
         }
         for watch in expired { watch.signal.fire() }
+    }
+
+    private static func removeExpired(from watches: inout [String: [TaskWatch]], now: Double) -> [TaskWatch] {
+        var expired: [TaskWatch] = []
+        for (id, list) in watches where list.contains(where: { $0.deadline <= now }) {
+            expired += list.filter { $0.deadline <= now }
+            let rest = list.filter { $0.deadline > now }
+            watches[id] = rest.isEmpty ? nil : rest
+        }
+        return expired
     }
 
     /// Answers every long-poll with no task and refuses new submits: the first step of shutdown.
@@ -63,8 +67,9 @@ extension Orchestrator: Service {
             var signals = ids.compactMap { core.sleepers.removeValue(forKey: $0) }
             signals += core.sleepers.values
             core.sleepers.removeAll()
-            signals += core.watches.values.flatMap { $0.map(\.signal) }
+            signals += core.watches.values.flatMap { $0.map(\.signal) } + core.jobWatches.values.flatMap { $0.map(\.signal) }
             core.watches.removeAll()
+            core.jobWatches.removeAll()
             return signals
         }
         for signal in signals { signal.fire() }

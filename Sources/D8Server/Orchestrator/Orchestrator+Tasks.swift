@@ -7,7 +7,10 @@ extension Orchestrator {
     /// Accepts tasks: each is on disk before this returns, then queued and offered to waiting
     /// workers. A repeated idempotency key returns the first task instead of a new one.
     /// All-or-nothing for a batch: every submission is checked before any is stored.
-    func submit(_ submissions: [Submission], client: String?) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
+    /// `job`: the tasks make up this job, written in the same commit.
+    func submit(_ submissions: [Submission], client: String?, job: JobRecord? = nil) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
+        var submissions = submissions
+        try await lookUpResultCache(&submissions, client: client)
         let keys = submissions.compactMap(\.idempotencyKey)
         // Keys of finished tasks are only in the store; live ones are in memory.
         let stored: [String: TaskRecord] = keys.isEmpty ? [:] : try await read { store in
@@ -22,7 +25,7 @@ extension Orchestrator {
         let fresh = admissions.compactMap { if case let .new(live) = $0 { live } else { nil } }
         if !fresh.isEmpty {
             do {
-                try await store.write(fresh.map { .insert($0.record) })
+                try await store.write((job.map { [TaskChange.job($0)] } ?? []) + fresh.map { .insert($0.record) })
             } catch {
                 core.withLock { $0.scheduler.abandon(fresh) }
                 logger.error("store write failed", metadata: ["error": "\(error)"])
@@ -47,6 +50,29 @@ extension Orchestrator {
             }
         }
         return results
+    }
+
+    /// Gives each submission of a type with a result cache its cache key, and, unless it
+    /// refused the cache, the completed task it is answered from (if one is within the TTL).
+    private func lookUpResultCache(_ submissions: inout [Submission], client: String?) async throws(APIError) {
+        struct Lookup: Sendable { let index: Int, key: String, type: String, canonical: String, since: Double }
+        let now = Self.epochNow()
+        var lookups: [Lookup] = []
+        for (index, submission) in submissions.enumerated() {
+            guard let ttl = config.taskType(named: submission.type)?.cacheTTL else { continue }
+            let canonical = submission.data.canonicalJSONString
+            let key = ResultCache.key(type: submission.type, client: client, canonicalData: canonical)
+            submissions[index].cacheKey = key
+            if submission.usesCache { lookups.append(Lookup(index: index, key: key, type: submission.type, canonical: canonical, since: now - ttl.seconds)) }
+        }
+        guard !lookups.isEmpty else { return }
+        let hits = try await read { [lookups] store in
+            try lookups.map { lookup in
+                ResultCache.hit(among: try store.cacheCandidates(cacheKey: lookup.key, since: lookup.since),
+                                type: lookup.type, client: client, canonicalData: lookup.canonical)
+            }
+        }
+        for (lookup, hit) in zip(lookups, hits) { submissions[lookup.index].cachedFrom = hit }
     }
 
     /// Cancels a task that has not finished. A leased task is cancelled too; its worker's result

@@ -52,6 +52,8 @@ extension Orchestrator {
             type.successRate = s.successRate
             type.queueWait = percentiles(s.queueWait)
             type.runTime = percentiles(s.runTime)
+            type.cacheHits = s.cacheHits
+            type.savedUSD = s.savedUSD
             stats.taskTypes[name] = type
         }
         stats.successRate = OrchestratorStats.successRate(of: stats.tasks)
@@ -95,20 +97,25 @@ extension Orchestrator {
         return cost
     }
 
-    /// Pending tasks in the order they would be dispatched now, and counts per type.
-    func queueSnapshot(limit: Int, for viewer: Viewer) -> JSONValue {
+    /// Pending tasks in the order they would be dispatched now, and counts per type; D8's
+    /// `queue` (the same tasks) and its counts of every task by state, in its words.
+    func queueSnapshot(limit: Int, for viewer: Viewer) async throws(APIError) -> JSONValue {
         let now = Self.epochNow()
         let view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
-        return [
-            "tasks": .array(view.tasks.map { item in
-                let r = item.record
-                return [
-                    "task_id": .string(r.taskID), "type": .string(r.type), "priority": JSONValue(r.priority),
-                    "effective_priority": JSONValue(item.effectivePriority), "created_at": .number(r.createdAt),
-                    "attempt": JSONValue(r.attempt), "retry_at": JSONValue(r.notBefore),
-                ]
-            }),
+        let items: [JSONValue] = view.tasks.map { item in
+            let r = item.record
+            return [
+                "task_id": .string(r.taskID), "type": .string(r.type), "priority": JSONValue(r.priority), "status": "pending",
+                "effective_priority": JSONValue(item.effectivePriority), "created_at": .number(r.createdAt),
+                "attempt": JSONValue(r.attempt), "retry_at": JSONValue(r.notBefore),
+            ]
+        }
+        var body: [String: JSONValue] = [
+            "tasks": .array(items), "queue": .array(items),
             "total": JSONValue(view.total), "by_type": .object(view.byType.mapValues { JSONValue($0) }),
         ]
+        let counts = try await statistics(for: viewer).json["tasks"]
+        for word in ["pending", "assigned", "completed", "failed"] { body[word] = counts?[word] ?? 0 }
+        return .object(body)
     }
 }

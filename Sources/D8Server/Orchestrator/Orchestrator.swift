@@ -23,6 +23,8 @@ final class Orchestrator: Sendable {
         var sleepers: [Scheduler.WaiterID: WakeSignal] = [:]
         /// Clients waiting for a task to finish (`GET /api/tasks/status/{id}?wait=`).
         var watches: [String: [TaskWatch]] = [:]
+        /// Clients waiting for a job's last task (`GET /api/jobs/{id}?wait=`), by job id.
+        var jobWatches: [String: [TaskWatch]] = [:]
     }
 
     /// `pluginDescriptions`: what the worker types' plugins here say of themselves, so that
@@ -72,13 +74,16 @@ final class Orchestrator: Sendable {
         guard !effects.finished.isEmpty else { return }
         let watches = core.withLock { core in
             var fired: [(TaskWatch, TaskRecord)] = []
+            var jobsDone: [TaskWatch] = []
             for record in effects.finished {
                 core.scheduler.forget(record.seq)
                 for watch in core.watches.removeValue(forKey: record.taskID) ?? [] { fired.append((watch, record)) }
+                if let job = record.jobID, core.scheduler.jobIsFinished(job) { jobsDone += core.jobWatches.removeValue(forKey: job) ?? [] }
             }
-            return fired
+            return (fired, jobsDone)
         }
-        for (watch, record) in watches { watch.finish(record) }
+        for (watch, record) in watches.0 { watch.finish(record) }
+        for watch in watches.1 { watch.signal.fire() }
     }
 
     /// Waits until every write queued so far is committed.

@@ -51,8 +51,30 @@ extension TaskRecord {
 extension TaskRecord.Status {
     var isFinished: Bool {
         switch self {
-        case .completed, .failed, .cancelled, .dead: true
+        case .completed, .failed, .cancelled, .dead, .expired: true
         case .pending, .assigned, .held: false
         }
+    }
+
+    /// Not leased, not finished: what a deadline can still expire.
+    var waitsForLease: Bool { self == .pending || self == .held }
+}
+
+extension TaskRecord {
+    /// Completed at once with `original`'s result: no worker, no budget, no cost. The result
+    /// says so (`cached`, `cached_from`), and the record keeps what the original cost.
+    mutating func completeFromCache(_ original: TaskRecord, at time: Double) {
+        var result = original.result.flatMap { try? JSONValue.parse($0) }?.objectValue ?? [:]
+        result["cached"] = true
+        result["cached_from"] = .string(original.taskID)
+        result["cost_usd"] = 0
+        self.result = JSONValue.object(result).jsonString
+        status = .completed
+        completedAt = time
+        costUSD = 0
+        cachedFrom = original.taskID
+        savedUSD = original.costUSD ?? 0
+        cacheKey = nil // a copy is not a source: every hit names the task that did the work
+        deadline = nil
     }
 }

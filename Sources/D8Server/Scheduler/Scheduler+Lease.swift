@@ -48,6 +48,13 @@ extension Scheduler {
             var heldOne = false
             for key in lanesByWorkerType[workerType] ?? [] where !paused.contains(key.taskType) {
                 guard let head = currentHead(of: key, now: now), let live = tasks[head.entry.seq], let lane = lanes[key] else { continue }
+                if isOverdue(live.record, at: now) {
+                    // Its deadline passed between two ticks: it ends here instead of reaching a worker.
+                    _ = pop(head, from: key)
+                    expire(head.entry.seq, reason: "its deadline passed before a worker leased it", now: now, effects: &effects)
+                    heldOne = true
+                    continue
+                }
                 // A preferred worker type stands in the way only if it could take this head:
                 // a free slot, and room in the budgets.
                 let couldTake = { (type: String) in self.hasFreeSlot(type) && self.budgetFits(live, on: type) }
@@ -67,7 +74,7 @@ extension Scheduler {
                 }
             }
             if let best, let live = pop(best.head, from: best.key) { return (live, best.estimate) }
-            if !heldOne { return nil } // a held head may have uncovered another: look again
+            if !heldOne { return nil } // a held or expired head may have uncovered another: look again
         }
     }
 

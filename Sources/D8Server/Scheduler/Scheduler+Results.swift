@@ -1,3 +1,4 @@
+import D8Contracts
 import D8Core
 import D8Store
 import Foundation
@@ -16,7 +17,7 @@ extension Scheduler {
     /// A worker's result. Only the worker holding the task's current lease may report it; old
     /// D8 workers send no lease and are accepted while they hold the task.
     mutating func report(taskID: String, workerID: String, lease: String?, result: JSONValue, now: Double) throws(APIError) -> ReportOutcome {
-        guard let success = result["success"]?.boolValue else {
+        guard let claimed = result["success"]?.boolValue else {
             throw APIError(.missingField, "missing field 'result.success' (true or false)")
         }
         _ = try? heartbeat(workerID: workerID, now: now) // a reaped worker may still report; the lease decides
@@ -26,10 +27,14 @@ extension Scheduler {
         let cost = result["cost_usd"]?.doubleValue ?? 0
         guard !Self.isRepeat(of: r, worker: workerID, lease: lease) else { return .duplicate }
         // On time or late, the call was made and paid for.
-        effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: success, now: now)))
+        effects.observations.append(.providerCall(Self.call(result, record: r, succeeded: claimed, now: now)))
         guard r.status == .assigned, r.assignedTo == workerID, lease == nil || lease == r.lease else {
             lateResult(for: r, workerID: workerID, cost: cost, now: now, effects: &effects)
             return .stale(r, effects)
+        }
+        var (success, result) = (claimed, result)
+        if success, let breach = ResultContract.breach(of: result, taskType: r.type, data: { try? JSONValue.parse(r.data) }) {
+            (success, result) = (false, Self.breachedContract(result, breach))
         }
         releaseHold(seq, worker: workerID)
         releaseReservations(of: &live)
@@ -44,8 +49,14 @@ extension Scheduler {
         } else {
             let message = result["error"]?.stringValue ?? "the worker reported a failure without a message"
             live.record.appendError(message, worker: workerID, at: now, details: result)
-            if retryable, r.attempt < r.maxAttempts {
-                live.record.returnToQueue(notBefore: now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue))
+            let retryAt = retryable && r.attempt < r.maxAttempts
+                ? now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue) : nil
+            if let retryAt, isOverdue(r, at: retryAt) {
+                live.record.result = Self.keptResult(result, record: r, now: now).jsonString
+                live.record.appendError(Self.noRetryPastDeadline, worker: nil, at: now)
+                live.record.finish(.expired, at: now)
+            } else if let retryAt {
+                live.record.returnToQueue(notBefore: retryAt)
                 parked.insert(seq)
                 effects.observations.append(.retried(taskType: r.type))
             } else {
@@ -88,17 +99,34 @@ extension Scheduler {
         record.status.isFinished && record.result != nil && record.assignedTo == worker && (lease == nil || lease == record.lease)
     }
 
+    /// A success that breaks its task type's contract, as the retryable failure it is: what it
+    /// cost and used is kept, so the spend still counts.
+    static func breachedContract(_ result: JSONValue, _ breach: String) -> JSONValue {
+        var object = result.objectValue ?? [:]
+        object["success"] = false
+        object["error"] = .string("the worker's result broke its task type's contract: \(breach)")
+        object["retryable"] = true
+        return .object(object)
+    }
+
+    static let noRetryPastDeadline = "not retried: the next attempt would start after the task's deadline"
+
     static func staleLease(_ taskID: String, workerID: String, record: TaskRecord) -> APIError {
         APIError(.staleLease, "worker '\(workerID)' does not hold a current lease on task '\(taskID)' (it is \(record.status.rawValue)); the result was not recorded")
     }
 
-    /// The result as kept: what the worker sent, plus what d8 adds. LLM text is in `output` and,
-    /// for old clients, also in `result`.
+    /// The result as kept: what the worker sent, plus what d8 adds. LLM text is in `output` (D8's
+    /// own workers sent `response`) and, for old clients, also in `result`; D8's `tokens_used`
+    /// is the usage's sum.
     static func keptResult(_ result: JSONValue, record: TaskRecord, now: Double) -> JSONValue {
         var object = result.objectValue ?? [:]
         if object["worker_type"] == nil, let type = record.workerType { object["worker_type"] = .string(type) }
         if object["latency_ms"] == nil, let assigned = record.assignedAt { object["latency_ms"] = .number(((now - assigned) * 1000).rounded()) }
+        if object["output"] == nil, case .string? = object["response"] { object["output"] = object["response"] }
         if object["result"] == nil, let output = object["output"] { object["result"] = output }
+        if object["tokens_used"] == nil, let usage = object["usage"]?.objectValue {
+            object["tokens_used"] = JSONValue((usage["input_tokens"]?.intValue ?? 0) + (usage["output_tokens"]?.intValue ?? 0))
+        }
         if object["output"] == nil, case .string? = object["result"] { object["output"] = object["result"] }
         object["attempt"] = JSONValue(record.attempt)
         return .object(object)
@@ -134,9 +162,11 @@ extension Scheduler {
         }
         live.record.appendError(reason, worker: live.record.assignedTo, at: now)
         if !countsAsAttempt { live.record.attempt -= 1 }
-        if live.record.attempt >= live.record.maxAttempts {
+        let overdue = isOverdue(live.record, at: now)
+        if live.record.attempt >= live.record.maxAttempts || overdue {
             releaseReservations(of: &live)
-            live.record.finish(.dead, at: now)
+            if overdue { live.record.appendError(Self.noRetryPastDeadline, worker: nil, at: now) }
+            live.record.finish(overdue ? .expired : .dead, at: now)
             put(live)
             effects.writes.append(.update(live.record))
             effects.finished.append(live.record)

@@ -9,6 +9,17 @@ struct Submission: Sendable {
     var idempotencyKey: String?
     /// The submit's own cost ceiling, on top of its task type's.
     var maxCostUSD: Double?
+    /// Unix seconds: not leased by then, the task ends `expired`.
+    var deadline: Double?
+    /// The job it is part of.
+    var jobID: String?
+    /// false: the submit refused the result cache (its result still feeds it).
+    var usesCache = true
+    /// Where its result goes in the result cache (its type keeps one).
+    var cacheKey: String?
+    /// A completed task with the same type, client and data, within the cache's TTL: this
+    /// submit is answered from it.
+    var cachedFrom: TaskRecord?
 }
 
 extension Scheduler {
@@ -51,11 +62,21 @@ extension Scheduler {
                     continue
                 }
             }
+            if let deadline = submission.deadline, deadline <= now {
+                throw APIError(.invalidField, (submissions.count > 1 ? "tasks[\(index)]: " : "") + "deadline \(deadline) has already passed (now is \(now.rounded(.down)))")
+            }
             var live = LiveTask(record: TaskRecord(
                 seq: 0, taskID: newTaskID(), type: submission.type, data: submission.data.jsonString,
                 priority: submission.priority, status: .pending, attempt: 0, maxAttempts: config.queue.maxAttempts,
-                createdAt: now, idempotencyKey: submission.idempotencyKey, client: client, maxCostUSD: submission.maxCostUSD
+                createdAt: now, idempotencyKey: submission.idempotencyKey, client: client, maxCostUSD: submission.maxCostUSD,
+                jobID: submission.jobID, deadline: submission.deadline, cacheKey: submission.cacheKey
             ), data: submission.data)
+            if let original = submission.cachedFrom {
+                live.record.completeFromCache(original, at: now)
+                if let key = submission.idempotencyKey { claimed[key] = admissions.count }
+                admissions.append(.new(live))
+                continue
+            }
             // Routed before anything is stored: a task no worker type may take is refused.
             live.plan = plan(for: live)
             guard !live.plan.candidates.isEmpty else {
@@ -94,7 +115,9 @@ extension Scheduler {
         var ready: [UInt64] = []
         for live in admitted {
             put(live)
-            if live.record.status == .held {
+            if live.record.status == .completed {
+                forget(live.record.seq) // a cache hit, already stored: the store answers for it
+            } else if live.record.status == .held {
                 held.insert(live.record.seq)
                 effects.observations.append(.held(taskType: live.record.type))
             } else {

@@ -3,13 +3,15 @@ import D8Store
 
 extension Scheduler {
     /// Time passes (the maintenance loop calls this every few hundred milliseconds): long-polls
-    /// end at their deadline, silent workers are reaped, expired leases taken back, parked tasks
+    /// end at their deadline, silent workers are reaped, expired leases taken back, tasks past
+    /// their deadline expired, parked tasks
     /// whose retry time has come queued, budgets reviewed, and spilled lanes offered further down.
     mutating func tick(now: Double) -> SchedulerEffects {
         var effects = SchedulerEffects()
         endExpiredLongPolls(now: now, effects: &effects)
         reapSilentWorkers(now: now, effects: &effects)
         takeBackExpiredLeases(now: now, effects: &effects)
+        expireOverdue(now: now, effects: &effects)
         queueDueTasks(now: now, effects: &effects)
         reviewBudgets(now: now, effects: &effects)
         wakeForSpilledLanes(now: now, effects: &effects)

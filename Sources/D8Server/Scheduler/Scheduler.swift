@@ -38,6 +38,10 @@ struct Scheduler: Sendable {
     var held: Set<UInt64> = []
     /// Tasks holding budget reservations.
     var reserving: Set<UInt64> = []
+    /// Unfinished tasks of each job: a job leaves when its last task finishes.
+    var jobs: [String: Set<UInt64>] = [:]
+    /// Pending and held tasks with a deadline, watched by `expireOverdue`.
+    var withDeadline: Set<UInt64> = []
     var prices: PriceBook
     var budget: BudgetBook
     /// Run times by worker type, for the `fastest` strategy.
@@ -90,6 +94,10 @@ struct Scheduler: Sendable {
         liveCounts[live.record.status, default: 0] += 1
         if !(recovered && old == nil) { tally.moved(live.record.type, from: old, to: live.record.status) }
         if live.record.status.isFinished, old.map({ !$0.isFinished }) ?? true { tally.finished(live.record) }
+        if let job = live.record.jobID { track(seq, inJob: job, finished: live.record.status.isFinished) }
+        if live.record.deadline != nil {
+            if live.record.status.waitsForLease { withDeadline.insert(seq) } else { withDeadline.remove(seq) }
+        }
         tasks[seq] = live
     }
 

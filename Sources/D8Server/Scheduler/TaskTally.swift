@@ -11,6 +11,8 @@ struct TaskTally: Sendable {
     private(set) var byWorkerType: [String: WorkerTypeStatistics] = [:]
     private var waits: [String: SampleRing] = [:]
     private var runs: [String: SampleRing] = [:]
+    /// Result cache hits by task type, and what the tasks they copied had cost.
+    private(set) var cache: [String: (hits: Int, savedUSD: Double)] = [:]
     /// Tasks that finished, per minute (Unix seconds of its start), over the last hour: the
     /// dashboard's chart, without a store query per refresh.
     private(set) var finishedByMinute: [Double: MinuteCount] = [:]
@@ -22,6 +24,7 @@ struct TaskTally: Sendable {
             counts[type] = s.counts.filter { $0.value > 0 }
             waits[type] = SampleRing(s.samples.waits.reversed())
             runs[type] = SampleRing(s.samples.runs.reversed())
+            if s.cacheHits > 0 { cache[type] = (s.cacheHits, s.savedUSD) }
         }
         byWorkerType = statistics.byWorkerType
     }
@@ -35,6 +38,10 @@ struct TaskTally: Sendable {
 
     /// A task reached a final state: its latencies and its worker type's outcome.
     mutating func finished(_ record: TaskRecord) {
+        if record.cachedFrom != nil {
+            cache[record.type, default: (0, 0)].hits += 1
+            cache[record.type, default: (0, 0)].savedUSD += record.savedUSD ?? 0
+        }
         if let done = record.completedAt, record.status != .cancelled { countFinish(at: done, failed: record.status != .completed) }
         guard let workerType = record.workerType else { return }
         switch record.status {
@@ -52,6 +59,10 @@ struct TaskTally: Sendable {
     mutating func pruned(_ rows: [PrunedTasks]) {
         for row in rows {
             counts[row.type, default: [:]][row.status, default: 0] -= row.count
+            if row.cacheHits > 0 {
+                cache[row.type, default: (0, 0)].hits -= row.cacheHits
+                cache[row.type, default: (0, 0)].savedUSD -= row.savedUSD
+            }
             guard let workerType = row.workerType else { continue }
             switch row.status {
             case .completed: byWorkerType[workerType, default: .init()].completed -= row.count
@@ -87,6 +98,8 @@ struct TaskTally: Sendable {
                 counts: typeCounts,
                 queueWait: waits[type].flatMap { Percentiles(nearestRank: $0.values) },
                 runTime: runs[type].flatMap { Percentiles(nearestRank: $0.values) })
+            result.byType[type]?.cacheHits = cache[type]?.hits ?? 0
+            result.byType[type]?.savedUSD = cache[type]?.savedUSD ?? 0
         }
         return result
     }

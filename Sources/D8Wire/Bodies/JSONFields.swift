@@ -37,6 +37,31 @@ extension Dictionary where Key == String, Value == JSONValue {
         return amount
     }
 
+    /// An optional positive number of seconds (`deadline`, `deadline_in`).
+    public func optionalSeconds(_ field: String) throws(WireError) -> Double? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let seconds = value.doubleValue, seconds.isFinite, seconds > 0 else {
+            throw WireError(.invalidField, "'\(field)' must be a positive number of seconds, got \(value.jsonString)")
+        }
+        return seconds
+    }
+
+    public func optionalBool(_ field: String) throws(WireError) -> Bool? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw .invalid(field, "true or false", got: value) }
+        return flag
+    }
+
+    /// A deadline as `deadline` (Unix seconds) or `deadline_in` (seconds from now), not both.
+    public func optionalDeadline() throws(WireError) -> Deadline? {
+        switch (try optionalSeconds("deadline"), try optionalSeconds("deadline_in")) {
+        case (nil, nil): nil
+        case let (at?, nil): .at(at)
+        case let (nil, seconds?): .in(seconds)
+        case (_?, _?): throw WireError(.invalidField, "give 'deadline' (Unix seconds) or 'deadline_in' (seconds from now), not both")
+        }
+    }
+
     /// Priorities are integers from 1 (low) to 10 (urgent).
     public func optionalPriority(_ field: String = "priority") throws(WireError) -> Int? {
         guard let value = self[field], value != .null else { return nil }

@@ -3,11 +3,16 @@ import D8Core
 /// The stats in the protocol's field names: D8's `workers`, `tasks` and `performance`, then
 /// d8's `task_types`, `worker_types` and `cost`.
 extension OrchestratorStats {
-    static let statuses = ["pending", "assigned", "held", "completed", "failed", "dead", "cancelled"]
+    static let statuses = ["pending", "assigned", "held", "completed", "failed", "dead", "cancelled", "expired"]
 
     public var json: JSONValue {
-        var taskCounts = Self.statuses.reduce(into: [String: JSONValue]()) { $0[$1] = JSONValue(tasks[$1, default: 0]) }
+        // D8's four counts, in the words its clients know (held is pending; dead, cancelled and
+        // expired are failed), sum to the total; d8's own words are in `by_d8_status`.
+        var taskCounts = tasks.reduce(into: [String: Int]()) { $0[TaskState(rawValue: $1.key).olderWord.rawValue, default: 0] += $1.value }
+            .mapValues { JSONValue($0) }
+        for word in ["pending", "assigned", "completed", "failed"] where taskCounts[word] == nil { taskCounts[word] = 0 }
         taskCounts["total"] = JSONValue(totalTasks)
+        taskCounts["by_d8_status"] = .object(Self.statuses.reduce(into: [String: JSONValue]()) { $0[$1] = JSONValue(tasks[$1, default: 0]) })
         let completed = tasks["completed", default: 0], failed = tasks["failed", default: 0] + tasks["dead", default: 0]
         var body: [String: JSONValue] = [
             "workers": [
@@ -16,8 +21,10 @@ extension OrchestratorStats {
             ],
             "tasks": .object(taskCounts),
             "performance": [
-                "total_completed": JSONValue(completed), "total_failed": JSONValue(failed), "success_rate": JSONValue(successRate),
+                "total_completed": JSONValue(completed), "total_failed": JSONValue(failed), // D8's rate is a percentage (0 before any finished); d8's fraction beside it.
+                "success_rate": .number((successRate ?? 0) * 100), "success_fraction": JSONValue(successRate),
             ],
+            "cache": ["hits": JSONValue(cacheHits), "saved_usd": .number(savedUSD)],
             "task_types": .object(taskTypes.mapValues(\.json)),
             "worker_types": .object(workerTypes.mapValues(\.json)),
         ]
@@ -32,11 +39,12 @@ extension OrchestratorStats {
         workers.online = w?["online"]?.intValue ?? 0
         workers.busy = w?["busy"]?.intValue ?? 0
         workers.byType = Self.ints(w?["by_type"])
-        tasks = Self.ints(json["tasks"]).filter { $0.key != "total" }
+        // An older orchestrator's flat counts are already d8's words.
+        tasks = Self.ints(json["tasks"]?["by_d8_status"] ?? json["tasks"]).filter { $0.key != "total" }
         taskTypes = (json["task_types"]?.objectValue ?? [:]).mapValues(TaskType.init(json:))
         workerTypes = (json["worker_types"]?.objectValue ?? [:]).mapValues(WorkerType.init(json:))
         cost = json["cost"].flatMap { $0 == .null ? nil : Cost(json: $0) }
-        successRate = json["performance"]?["success_rate"]?.doubleValue
+        successRate = json["performance"]?["success_fraction"]?.doubleValue
     }
 
     static func ints(_ json: JSONValue?) -> [String: Int] { (json?.objectValue ?? [:]).compactMapValues(\.intValue) }
@@ -56,6 +64,7 @@ extension OrchestratorStats.TaskType {
         [
             "counts": .object(OrchestratorStats.statuses.reduce(into: [:]) { $0[$1] = JSONValue(counts[$1, default: 0]) }),
             "success_rate": JSONValue(successRate), "queue_wait_s": queueWait?.json ?? .null, "run_time_s": runTime?.json ?? .null,
+            "cache_hits": JSONValue(cacheHits), "saved_usd": .number(savedUSD),
         ]
     }
 
@@ -65,6 +74,8 @@ extension OrchestratorStats.TaskType {
         successRate = json["success_rate"]?.doubleValue
         queueWait = OrchestratorStats.Percentiles(json: json["queue_wait_s"])
         runTime = OrchestratorStats.Percentiles(json: json["run_time_s"])
+        cacheHits = json["cache_hits"]?.intValue ?? 0
+        savedUSD = json["saved_usd"]?.doubleValue ?? 0
     }
 }
 

@@ -22,6 +22,9 @@ public struct OrchestratorStats: Sendable, Equatable {
         public var successRate: Double?
         public var queueWait: Percentiles?
         public var runTime: Percentiles?
+        /// Submits answered from the result cache, and what the tasks they copied had cost.
+        public var cacheHits = 0
+        public var savedUSD = 0.0
         public init() {}
     }
 
@@ -68,6 +71,8 @@ public struct OrchestratorStats: Sendable, Equatable {
     public init() {}
 
     public var totalTasks: Int { tasks.values.reduce(0, +) }
+    public var cacheHits: Int { taskTypes.values.reduce(0) { $0 + $1.cacheHits } }
+    public var savedUSD: Double { taskTypes.values.reduce(0) { $0 + $1.savedUSD } }
 
     /// The success rate of `tasks` (by status name).
     public static func successRate(of tasks: [String: Int]) -> Double? {

@@ -13,9 +13,23 @@ public struct TaskState: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// Gave up after `max_attempts`.
     public static let dead = TaskState(rawValue: "dead")
     public static let cancelled = TaskState(rawValue: "cancelled")
+    /// Not leased before its deadline: it never reached a worker or a budget.
+    public static let expired = TaskState(rawValue: "expired")
 
     /// Nothing will change any more.
-    public var isFinished: Bool { [.completed, .failed, .dead, .cancelled].contains(self) }
+    public var isFinished: Bool { [.completed, .failed, .dead, .cancelled, .expired].contains(self) }
+
+    /// The state in the words D8's clients know (`pending`, `assigned`, `completed`, `failed`):
+    /// they poll until they see `completed` or `failed`, so every other final state reads
+    /// `failed` to them, and a held task `pending`. Answers carry it as `status` and d8's own
+    /// word as `d8_status`.
+    public var olderWord: TaskState {
+        switch self {
+        case .held: .pending
+        case .pending, .assigned, .completed, .failed: self
+        default: isFinished ? .failed : self
+        }
+    }
     /// Finished without a result: failed, dead or cancelled.
     public var isUnsuccessful: Bool { isFinished && self != .completed }
 

@@ -32,7 +32,8 @@ public struct TaskStatus: Sendable, Equatable {
     public var errorMessage: String? { errors.last?.message ?? result?["error"]?.stringValue }
 
     public init(json: JSONValue) throws(WireError) {
-        guard let id = json["task_id"]?.stringValue, let status = json["status"]?.stringValue else {
+        // d8's own word when the answer has it; `status` is in D8's older words.
+        guard let id = json["task_id"]?.stringValue, let status = json["d8_status"]?.stringValue ?? json["status"]?.stringValue else {
             throw WireError(.missingField, "a task status without task_id or status: \(json.jsonString.prefix(200))")
         }
         self.init(id: id, status: TaskState(rawValue: status), json: json)
@@ -45,10 +46,12 @@ public struct TaskStatus: Sendable, Equatable {
         assignedTo: String?, workerType: String?, attempt: Int, maxAttempts: Int,
         createdAt: Double, assignedAt: Double?, completedAt: Double?, retryAt: Double?,
         result: JSONValue?, errors: JSONValue, idempotencyKey: String?, costUSD: Double?,
-        maxCostUSD: Double?, heldReason: String?
+        maxCostUSD: Double?, heldReason: String?, jobID: String? = nil, deadline: Double? = nil, cachedFrom: String? = nil
     ) {
         let json: JSONValue = [
-            "task_id": .string(id), "type": .string(type), "status": .string(status.rawValue),
+            "task_id": .string(id), "type": .string(type), "status": .string(status.olderWord.rawValue),
+            "d8_status": .string(status.rawValue), "job_id": JSONValue(jobID), "deadline": JSONValue(deadline),
+            "cached": .bool(cachedFrom != nil), "cached_from": JSONValue(cachedFrom),
             "priority": JSONValue(priority), "data": data,
             "assigned_to": JSONValue(assignedTo), "worker_type": JSONValue(workerType),
             "attempt": JSONValue(attempt), "max_attempts": JSONValue(maxAttempts),

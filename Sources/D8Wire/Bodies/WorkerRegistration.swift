@@ -61,7 +61,8 @@ public struct RegistrationAnswer: Sendable, Equatable {
 
     public var json: JSONValue {
         [
-            "status": "registered", "worker_id": .string(workerID), "worker_type": .string(workerType),
+            "status": "registered", "success": true, "message": "Worker registered successfully",
+            "worker_id": .string(workerID), "worker_type": .string(workerType),
             "slots": JSONValue(slots), "task_types": .array(taskTypes.map(JSONValue.string)),
             "heartbeat_interval_s": .number(heartbeatInterval.seconds), "worker_timeout_s": .number(workerTimeout.seconds),
             "task_timeout_s": .number(taskTimeout.seconds),

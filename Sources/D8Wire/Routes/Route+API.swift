@@ -12,6 +12,9 @@ extension Route {
     public static let stats = Route("GET", "/api/stats", .client)
     public static let workerStats = Route("GET", "/api/workers/stats", .client)
     public static let workers = Route("GET", "/api/workers/list", .client)
+    public static let submitJob = Route("POST", "/api/jobs", .client)
+    public static let job = Route("GET", "/api/jobs/{job_id}", .client)
+    public static let cancelJob = Route("POST", "/api/jobs/{job_id}/cancel", .client)
     /// Prometheus' scrape: the whole orchestrator's figures, so an admin key's.
     public static let metrics = Route("GET", "/metrics", .admin)
 
@@ -28,6 +31,7 @@ extension Route {
 
     public static let all: [Route] = [
         health, openAPI, submit, submitBatch, status, cancel, queue, stats, workerStats, workers, metrics,
+        submitJob, job, cancelJob,
         register, heartbeat, lease, unregister, result, results, legacyResult, legacyUnregister,
     ]
 
