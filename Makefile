@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup setup-browser build plugins stage-plugins run test test-tsan test-browser bench soak clean
+.PHONY: setup setup-browser setup-python build plugins stage-plugins run test test-tsan test-browser test-python test-conformance bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -33,6 +33,12 @@ setup-browser:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import selenium, prometheus_client" 2>/dev/null || $(VENV)/bin/pip install -q selenium prometheus_client
 
+# The Python SDK and the conformance kit: pytest and the SDK itself in the same virtual environment.
+setup-python:
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import pytest" 2>/dev/null || $(VENV)/bin/pip install -q pytest
+	@$(VENV)/bin/pip install -q ./clients/python
+
 build: setup
 	swift build
 	$(MAKE) stage-plugins
@@ -57,11 +63,24 @@ test: setup
 	swift test --skip-build --parallel --skip '$(TIMED_TESTS)'
 	swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'
 	$(MAKE) test-browser
+	$(MAKE) test-python
+	$(MAKE) test-conformance
 	$(MAKE) test-tsan
 
 # The dashboard in headless Chromium against a real d8 serve (the debug build).
 test-browser: setup-browser
 	$(VENV)/bin/python Tests/Browser/dashboard_test.py $$(swift build --show-bin-path)/d8
+
+# The Python SDK against a live d8 serve (the debug build).
+test-python: setup-python
+	D8_BINARY=$$(swift build --show-bin-path)/d8 $(VENV)/bin/python -m pytest -q clients/python/tests
+
+# The worker conformance kit: first that it can fail (each rule against a worker that breaks
+# it), then d8's own worker with the Echo plugin and the Python SDK's example worker.
+test-conformance: setup-python
+	$(VENV)/bin/python Tests/Conformance/selftest/run_selftest.py
+	$(VENV)/bin/python -m pytest -q Tests/Conformance --worker swift --d8 $$(swift build --show-bin-path)/d8 --plugins-dir Plugins
+	$(VENV)/bin/python -m pytest -q Tests/Conformance --worker python
 
 # The suites that time things, as a --filter/--skip pattern.
 TIMED_TESTS := WorkerEndToEndTests|D8ClientTests|ProviderPluginTests\.FailureTests|D8StoreTests\.GroupCommitTests|D8WorkerTests\.(HTTPTransport|EchoPluginTests)|D8ServerTests\.(LeaseTests|RestartTests|RoutingTests|PromptShapeTests|StatusWaitTests|FuzzTests)

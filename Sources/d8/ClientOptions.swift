@@ -57,6 +57,8 @@ extension D8ClientError {
             message
         case let .timedOut(taskID, _):
             "\(self); `d8 status \(taskID) --wait` waits again"
+        case let .jobTimedOut(jobID, _):
+            "\(self); `d8 job status \(jobID) --wait` waits again"
         default:
             description
         }
@@ -66,7 +68,7 @@ extension D8ClientError {
     var exitStatus: ExitCode {
         switch self {
         case let .rejected(status, _, _) where (400..<500).contains(status): ClientExit.usage
-        case .timedOut: ClientExit.timedOut
+        case .timedOut, .jobTimedOut: ClientExit.timedOut
         case .unreachable, .rejected, .invalidAnswer, .fallbackFailed: ClientExit.unreachable
         }
     }

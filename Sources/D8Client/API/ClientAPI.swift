@@ -32,6 +32,22 @@ public struct ClientAPI: Sendable {
         endpoint.call(.cancel, taskID, timeout: Self.timeout)
     }
 
+    /// `body`: `{"name", "tasks": [...], "deadline" | "deadline_in"}`; one commit for all.
+    public func submitJob(_ body: JSONValue) -> Result<JSONValue, APICallError> {
+        endpoint.call(.submitJob, body: body, timeout: Self.timeout)
+    }
+
+    /// The job now, or with `wait` once every task finished (or as it stands when the wait runs out).
+    public func job(_ jobID: String, wait: Duration? = nil, results: Bool = true) -> Result<JSONValue, APICallError> {
+        var query = "results=\(results)"
+        if let wait { query += "&wait=\(wait.seconds)" }
+        return endpoint.call(.job, jobID, query: query, timeout: (wait ?? .zero) + Self.timeout)
+    }
+
+    public func cancelJob(_ jobID: String) -> Result<JSONValue, APICallError> {
+        endpoint.call(.cancelJob, jobID, timeout: Self.timeout)
+    }
+
     public func stats() -> Result<JSONValue, APICallError> {
         endpoint.call(.stats, timeout: Self.timeout)
     }

@@ -105,7 +105,7 @@ public struct D8Client: Sendable {
         }
     }
 
-    private func call(_ request: @escaping @Sendable (ClientAPI) -> Result<JSONValue, APICallError>) async throws(D8ClientError) -> JSONValue {
+    func call(_ request: @escaping @Sendable (ClientAPI) -> Result<JSONValue, APICallError>) async throws(D8ClientError) -> JSONValue {
         let api = self.api
         let outcome: Result<JSONValue, APICallError>
         do {

@@ -7,6 +7,8 @@ public enum D8ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case rejected(status: Int, code: String?, message: String)
     /// The task was not finished when the wait ran out; `last` is how it stood then.
     case timedOut(taskID: String, last: TaskStatus)
+    /// The job had unfinished tasks when the wait ran out; `last` is how it stood then.
+    case jobTimedOut(jobID: String, last: JobStatus)
     /// A 2xx answer without what the protocol promises (say, a submit answer without `task_id`).
     case invalidAnswer(String)
     /// The orchestrator was unreachable and the local fallback failed too.
@@ -17,6 +19,7 @@ public enum D8ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unreachable(url, reason): "cannot reach the orchestrator at \(url): \(reason)"
         case let .rejected(status, _, message): "the orchestrator answered \(status): \(message)"
         case let .timedOut(taskID, last): "task \(taskID) is still \(last.status) (attempt \(last.attempt)) after the wait ran out"
+        case let .jobTimedOut(jobID, last): "job \(jobID) has \(last.finished) of \(last.total) tasks finished after the wait ran out"
         case let .invalidAnswer(reason): "the orchestrator's answer is not what d8 expects: \(reason)"
         case let .fallbackFailed(reason): "the orchestrator is unreachable and the local fallback failed: \(reason)"
         }

@@ -213,6 +213,9 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             let outcome = plugin.execute(task: task.lease.json)
             let ended = ContinuousClock.now
             let body = TaskResult.body(for: outcome)
+            // Queued before the slot counts as free: a drain waits for no busy slot and then
+            // closes the reporter, which must by then hold every result.
+            reporter.submit(FinishedTask(task: task, report: api.result(for: task.lease, body), executeStarted: started, executeEnded: ended))
             // The slot is free once the plugin returns: the result travels on the reporter's thread.
             condition.lock()
             running[key] = nil
@@ -220,7 +223,6 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             limiter.recordTokens(TaskResult.tokens(in: body), at: elapsed)
             condition.broadcast()
             condition.unlock()
-            reporter.submit(FinishedTask(task: task, report: api.result(for: task.lease, body), executeStarted: started, executeEnded: ended))
         }
     }
 
