@@ -2,6 +2,7 @@ import ArgumentParser
 import D8Client
 import D8Core
 import D8Harness
+import D8Wire
 import Foundation
 
 /// The promise under fire: a real `d8 serve` (disk durability) and four `d8 worker` processes
@@ -150,10 +151,9 @@ struct ChaosRun: ParsableCommand {
         let endpoint = APIEndpoint(baseURL: url, token: nil)
         let deadline = ContinuousClock.now + .milliseconds(Int64(drainTimeout * 1000))
         while ContinuousClock.now < deadline {
-            if case let .success(stats) = endpoint.call("GET", "/api/stats", timeout: .seconds(5)),
-               let counts = stats["tasks"], let total = counts["total"]?.intValue, total >= expected,
-               ["pending", "assigned", "held"].allSatisfy({ counts[$0]?.intValue == 0 }) {
-                return true
+            if case let .success(answer) = endpoint.call("GET", "/api/stats", timeout: .seconds(5)) {
+                let stats = OrchestratorStats(json: answer) // d8's own states, `held` apart from `pending`
+                if stats.totalTasks >= expected, ["pending", "assigned", "held"].allSatisfy({ stats.tasks[$0, default: 0] == 0 }) { return true }
             }
             Thread.sleep(forTimeInterval: 0.25)
         }

@@ -225,14 +225,14 @@ class DashboardTest(unittest.TestCase):
             self.assertEqual(points[-1][1], samples[(base + "_count", labels)][1])
         # The figures match /api/stats (a fresh orchestrator: its counters saw every task).
         for state in ["pending", "assigned", "held"]:
-            self.assertEqual(samples[("d8_tasks_live", (("status", state),))][1], stats[state], state)
+            self.assertEqual(samples[("d8_tasks_live", (("status", state),))][1], stats["by_d8_status"][state], state)
         finished = {}
         for (name, labels), (_, value) in samples.items():
             if name == "d8_tasks_finished_total":
                 outcome = dict(labels)["outcome"]
                 finished[outcome] = finished.get(outcome, 0) + value
         for outcome in ["completed", "failed", "dead", "cancelled"]:
-            self.assertEqual(finished.get(outcome, 0), stats[outcome], outcome)
+            self.assertEqual(finished.get(outcome, 0), stats["by_d8_status"][outcome], outcome)
         submitted = sum(value for (name, _), (_, value) in samples.items() if name == "d8_tasks_submitted_total")
         self.assertEqual(submitted, stats["total"])
 

@@ -120,7 +120,7 @@ struct RoutingTests {
 
             // The real cost is far below the estimate: settling it makes room again.
             #expect(try await client.report(leased[0], worker: "cheap", extra: ["cost_usd": 0.0001]).status == 200)
-            #expect(await eventually { try await client.status(second)["status"] == "pending" })
+            #expect(await eventually { try await client.status(second)["d8_status"] == "pending" })
             #expect(try await client.poll("cheap")["task"]?["task_id"]?.stringValue == second)
             let cost = try await client.get("/api/stats")["cost"]
             #expect(cost?["spent_today_usd"] == 0.0001)

@@ -117,6 +117,7 @@ extension Scheduler {
             put(live)
             if live.record.status == .completed {
                 forget(live.record.seq) // a cache hit, already stored: the store answers for it
+                effects.finished.append(live.record)
             } else if live.record.status == .held {
                 held.insert(live.record.seq)
                 effects.observations.append(.held(taskType: live.record.type))
