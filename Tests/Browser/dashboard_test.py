@@ -186,7 +186,7 @@ class DashboardTest(unittest.TestCase):
         # Cancel and retry through the page change the task.
         self.open(f"/ui/tasks/{ids['pending']}")
         self.submit_form("//button[text()='Cancel']", "done=cancelled")
-        self.assertEqual(d8.api("GET", f"/api/tasks/status/{ids['pending']}", ADMIN)["status"], "cancelled")
+        self.assertEqual(d8.api("GET", f"/api/tasks/status/{ids['pending']}", ADMIN)["d8_status"], "cancelled")
         self.open(f"/ui/tasks/{ids['failed']}")
         self.submit_form("//button[text()='Retry']", "done=retried")
         retried = self.browser.current_url.split("/ui/tasks/")[1].split("?")[0]

@@ -45,19 +45,18 @@ class Client:
     # Tasks
 
     def submit(self, type: str, data: Dict[str, Any], priority: Optional[int] = None,
-               max_attempts: Optional[int] = None, idempotency_key: Optional[str] = None,
+               idempotency_key: Optional[str] = None,
                deadline: Optional[float] = None, deadline_in: Optional[float] = None,
                cache: Optional[bool] = None, **extra: Any) -> Dict[str, Any]:
         """Submits one task; the answer carries ``task_id`` (and ``duplicate`` for a repeated key).
 
         ``priority`` is 1 (low) to 10 (urgent); ``deadline`` Unix seconds or ``deadline_in``
         seconds from now by which it must have been leased; ``cache=False`` never answers from
-        the result cache. ``max_attempts`` is sent as given, but the orchestrator currently takes
-        attempts from its ``queue.max_attempts`` only. ``extra`` fields (``max_cost_usd``...) are
+        the result cache. Attempts are the orchestrator's ``queue.max_attempts``. ``extra`` fields (``max_cost_usd``...) are
         sent as they are, so a newer orchestrator's fields need no new release.
         """
         return self._http.request("POST", "/api/tasks/submit", _task(
-            type, data, priority=priority, max_attempts=max_attempts, idempotency_key=idempotency_key,
+            type, data, priority=priority, idempotency_key=idempotency_key,
             deadline=deadline, deadline_in=deadline_in, cache=cache, **extra))
 
     def submit_batch(self, tasks: List[Dict[str, Any]]) -> Dict[str, Any]:
