@@ -14,7 +14,9 @@ struct BenchServer {
     /// `binary`: the d8 executable, by default the one beside d8-bench (`swift build -c release`
     /// builds both). `capacity` bounds pending tasks per priority, so a backlog must fit in it.
     /// `metrics: false` turns counting off (the key is left out otherwise, for older builds).
-    static func start(durability: String, binary: String? = nil, capacity: Int = 65_536, pluginsDir: String = "./Plugins", metrics: Bool = true) throws -> BenchServer {
+    /// `echoCacheTTL` (a config duration, "1h") gives the `echo` task type a result cache.
+    static func start(durability: String, binary: String? = nil, capacity: Int = 65_536, pluginsDir: String = "./Plugins", metrics: Bool = true,
+                      echoCacheTTL: String? = nil) throws -> BenchServer {
         let d8 = binary.map { URL(fileURLWithPath: $0) } ?? D8Binary.url
         guard FileManager.default.isExecutableFile(atPath: d8.path) else {
             throw ProcessFailure("no d8 executable at \(d8.path): build it with `swift build -c release`")
@@ -34,7 +36,7 @@ struct BenchServer {
                 plugin: echo
                 slots: 16
             task_types:
-              echo: { route: [echo] }
+              echo: { route: [echo]\(echoCacheTTL.map { ", cache: { ttl: \($0) }" } ?? "") }
 
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
