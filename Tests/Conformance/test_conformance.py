@@ -289,10 +289,11 @@ def check_drain(orch: ReferenceOrchestrator, kit, worker, worker_id: str, task: 
                 bound: float):
     status = worker.wait(bound)
     require_sleep_honoured(orch, worker_id, 3000)
-    assert status is not None, f"the worker did not exit within {bound:.0f}s of SIGTERM\n" + orch.transcript()
-    assert status == 0, f"the worker exited with status {status} after SIGTERM"
+    # Leasing on is the likelier cause of a worker that does not exit, so it is named first.
     late = [r for r in orch.worker_requests(worker_id) if r.route == LEASE_ROUTE and r.t >= sigterm_at]
     assert not late, "lease requests after SIGTERM:\n" + "\n".join(r.describe(orch.origin) for r in late)
+    assert status is not None, f"the worker did not exit within {bound:.0f}s of SIGTERM\n" + orch.transcript()
+    assert status == 0, f"the worker exited with status {status} after SIGTERM"
     delivered = [(r, status) for r, t, l, _, status in orch.result_items() if (t, l) == (task, lease)]
     assert delivered, f"the task in flight at SIGTERM ({task}) was not reported\n" + orch.transcript()
     assert any(status == 200 for _, status in delivered), f"the result of {task} was not accepted: {delivered}"
