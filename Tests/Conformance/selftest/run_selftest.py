@@ -65,6 +65,22 @@ def run(command: str, tests, extra=()) -> dict:
         return outcomes
 
 
+def check_fault(fault: str, verbose: bool) -> list:
+    """Runs the rule tests of `fault` against the mini worker with it; what they missed."""
+    tests = EXPECTED[fault]
+    outcomes = run(f"{WORKER} --fault {fault}", tests, ["--strict-should"] if fault == "one-at-a-time" else [])
+    missed = []
+    for test, reason in tests.items():
+        outcome, message = outcomes.get(test, ("not run", ""))
+        if outcome != "failed":
+            missed.append(f"{test} ({outcome})")
+        elif reason.lower() not in message.lower():
+            missed.append(f"{test} (failed, but not for the fault: {message!r}, expected {reason!r})")
+        if verbose:
+            print(f"    {test}: {outcome}: {message}")
+    return missed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", choices=sorted(EXPECTED))
@@ -79,18 +95,11 @@ def main():
         if bad or not outcomes:
             problems.append("the faultless mini worker does not pass")
     for fault in args.only or sorted(EXPECTED):
-        tests = EXPECTED[fault]
-        outcomes = run(f"{WORKER} --fault {fault}", tests, ["--strict-should"] if fault == "one-at-a-time" else [])
-        missed = []
-        for test, reason in tests.items():
-            outcome, message = outcomes.get(test, ("not run", ""))
-            if outcome != "failed":
-                missed.append(f"{test} ({outcome})")
-            elif reason.lower() not in message.lower():
-                missed.append(f"{test} (failed, but not for the fault: {message!r}, expected {reason!r})")
-            if args.verbose:
-                print(f"    {test}: {outcome}: {message}")
-        print(f"--fault {fault:22} " + ("caught by " + ", ".join(tests) if not missed else f"NOT CAUGHT by {'; '.join(missed)}"))
+        missed = check_fault(fault, args.verbose)
+        if missed:  # on a loaded machine a timing rule may trip first: one more try, printed too
+            print(f"--fault {fault:22} missed once ({'; '.join(missed)}); trying again")
+            missed = check_fault(fault, args.verbose)
+        print(f"--fault {fault:22} " + ("caught by " + ", ".join(EXPECTED[fault]) if not missed else f"NOT CAUGHT by {'; '.join(missed)}"))
         if missed:
             problems.append(f"{fault} not caught by {', '.join(missed)}")
     if problems:
