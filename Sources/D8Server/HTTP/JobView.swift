@@ -31,11 +31,12 @@ struct JobView: Sendable {
 
     /// One task's outcome: its result when it completed, its last error otherwise.
     static func outcome(_ r: TaskRecord) -> JSONValue {
-        let lastError = (try? JSONValue.parse(r.errors))?.arrayValue?.last?["error"]
-        return [
-            "task_id": .string(r.taskID), "status": .string(TaskState(rawValue: r.status.rawValue).olderWord.rawValue), "d8_status": .string(r.status.rawValue),
-            "result": r.status == .completed ? r.result.flatMap { try? JSONValue.parse($0) } ?? .null : .null,
-            "error": r.status.isFinished && r.status != .completed ? lastError ?? .string(r.status.rawValue) : .null,
-        ]
+        let unsuccessful = r.status.isFinished && r.status != .completed
+        let lastError = (try? JSONValue.parse(r.errors))?.arrayValue?.last?["error"]?.stringValue
+        return JobStatus.Outcome(
+            taskID: r.taskID, state: TaskState(rawValue: r.status.rawValue),
+            result: r.status == .completed ? r.result.flatMap { try? JSONValue.parse($0) } : nil,
+            error: unsuccessful ? lastError ?? r.status.rawValue : nil
+        ).json
     }
 }

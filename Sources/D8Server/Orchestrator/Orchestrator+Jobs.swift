@@ -63,13 +63,3 @@ extension Orchestrator {
         return (try await job(id, for: viewer), cancelled)
     }
 }
-
-extension Viewer {
-    /// Whether this viewer sees what `client` submitted.
-    func sees(client: String?) -> Bool {
-        switch self {
-        case .everyone: true
-        case let .client(name): client == name
-        }
-    }
-}

@@ -114,8 +114,7 @@ extension Orchestrator {
             "tasks": .array(items), "queue": .array(items),
             "total": JSONValue(view.total), "by_type": .object(view.byType.mapValues { JSONValue($0) }),
         ]
-        let counts = try await statistics(for: viewer).json["tasks"]
-        for word in ["pending", "assigned", "completed", "failed"] { body[word] = counts?[word] ?? 0 }
+        for (word, count) in try await statistics(for: viewer).countsInD8Words { body[word] = JSONValue(count) }
         return .object(body)
     }
 }

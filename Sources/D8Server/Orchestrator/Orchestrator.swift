@@ -72,7 +72,7 @@ final class Orchestrator: Sendable {
     func settle(_ effects: SchedulerEffects) async throws(APIError) {
         if effects.mustFlush || !effects.finished.isEmpty { try await flush() }
         guard !effects.finished.isEmpty else { return }
-        let watches = core.withLock { core in
+        let (taskWatches, jobWatches) = core.withLock { core in
             var fired: [(TaskWatch, TaskRecord)] = []
             var jobsDone: [TaskWatch] = []
             for record in effects.finished {
@@ -82,8 +82,8 @@ final class Orchestrator: Sendable {
             }
             return (fired, jobsDone)
         }
-        for (watch, record) in watches.0 { watch.finish(record) }
-        for watch in watches.1 { watch.signal.fire() }
+        for (watch, record) in taskWatches { watch.finish(record) }
+        for watch in jobWatches { watch.signal.fire() }
     }
 
     /// Waits until every write queued so far is committed.

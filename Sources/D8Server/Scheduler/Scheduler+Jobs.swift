@@ -34,18 +34,18 @@ extension Scheduler {
     mutating func expireOverdue(now: Double, effects: inout SchedulerEffects) {
         guard !withDeadline.isEmpty else { return }
         let overdue = withDeadline.filter { (tasks[$0]?.record.deadline ?? .infinity) <= now }
-        for seq in overdue.sorted() { expire(seq, reason: "its deadline passed before a worker leased it", now: now, effects: &effects) }
+        for seq in overdue.sorted() { expire(seq, now: now, effects: &effects) }
     }
 
     /// Ends a task that waits for a lease as `expired`, with the reason among its errors.
-    mutating func expire(_ seq: UInt64, reason: String, now: Double, effects: inout SchedulerEffects) {
+    mutating func expire(_ seq: UInt64, now: Double, effects: inout SchedulerEffects) {
         guard var live = tasks[seq], live.record.status.waitsForLease else { return }
         dequeue(&live)
         parked.remove(seq)
         held.remove(seq)
         releaseReservations(of: &live)
         live.record.heldReason = nil
-        live.record.appendError(reason, worker: nil, at: now)
+        live.record.appendError("its deadline passed before a worker leased it", worker: nil, at: now)
         live.record.finish(.expired, at: now)
         put(live)
         effects.writes.append(.update(live.record))

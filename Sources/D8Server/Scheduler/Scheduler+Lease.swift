@@ -51,7 +51,7 @@ extension Scheduler {
                 if isOverdue(live.record, at: now) {
                     // Its deadline passed between two ticks: it ends here instead of reaching a worker.
                     _ = pop(head, from: key)
-                    expire(head.entry.seq, reason: "its deadline passed before a worker leased it", now: now, effects: &effects)
+                    expire(head.entry.seq, now: now, effects: &effects)
                     heldOne = true
                     continue
                 }

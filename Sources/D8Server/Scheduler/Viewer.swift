@@ -16,10 +16,13 @@ enum Viewer: Sendable, Equatable {
     /// The client whose share this viewer sees; nil for everyone's.
     var client: String? { if case let .client(name) = self { name } else { nil } }
 
-    func sees(_ record: TaskRecord) -> Bool {
+    func sees(_ record: TaskRecord) -> Bool { sees(client: record.client) }
+
+    /// Whether this viewer sees what `client` submitted (a task, a job).
+    func sees(client: String?) -> Bool {
         switch self {
         case .everyone: true
-        case let .client(name): record.client == name
+        case let .client(name): client == name
         }
     }
 }

@@ -10,6 +10,10 @@ public struct JobStatus: Sendable, Equatable {
         public let state: TaskState
         public let result: JSONValue?
         public let error: String?
+
+        public init(taskID: String, state: TaskState, result: JSONValue?, error: String?) {
+            (self.taskID, self.state, self.result, self.error) = (taskID, state, result, error)
+        }
     }
 
     public let jobID: String
@@ -48,7 +52,8 @@ public struct JobStatus: Sendable, Equatable {
 }
 
 extension JobStatus.Outcome {
-    /// One line of `d8 job submit --wait`'s JSON Lines output.
+    /// One element of a job's `results`, as the orchestrator writes it and `d8 job submit --wait`
+    /// prints it.
     public var json: JSONValue {
         ["task_id": .string(taskID), "status": .string(state.olderWord.rawValue), "d8_status": .string(state.rawValue),
          "result": result ?? .null, "error": JSONValue(error)]

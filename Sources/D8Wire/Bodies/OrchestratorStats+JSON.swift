@@ -6,11 +6,8 @@ extension OrchestratorStats {
     static let statuses = ["pending", "assigned", "held", "completed", "failed", "dead", "cancelled", "expired"]
 
     public var json: JSONValue {
-        // D8's four counts, in the words its clients know (held is pending; dead, cancelled and
-        // expired are failed), sum to the total; d8's own words are in `by_d8_status`.
-        var taskCounts = tasks.reduce(into: [String: Int]()) { $0[TaskState(rawValue: $1.key).olderWord.rawValue, default: 0] += $1.value }
-            .mapValues { JSONValue($0) }
-        for word in ["pending", "assigned", "completed", "failed"] where taskCounts[word] == nil { taskCounts[word] = 0 }
+        // D8's four counts sum to the total; d8's own words are in `by_d8_status`.
+        var taskCounts = countsInD8Words.mapValues { JSONValue($0) }
         taskCounts["total"] = JSONValue(totalTasks)
         taskCounts["by_d8_status"] = .object(Self.statuses.reduce(into: [String: JSONValue]()) { $0[$1] = JSONValue(tasks[$1, default: 0]) })
         let completed = tasks["completed", default: 0], failed = tasks["failed", default: 0] + tasks["dead", default: 0]

@@ -71,6 +71,14 @@ public struct OrchestratorStats: Sendable, Equatable {
     public init() {}
 
     public var totalTasks: Int { tasks.values.reduce(0, +) }
+
+    /// The task counts in the words D8's clients know, all four present: held is pending;
+    /// dead, cancelled and expired are failed.
+    public var countsInD8Words: [String: Int] {
+        tasks.reduce(into: ["pending": 0, "assigned": 0, "completed": 0, "failed": 0]) {
+            $0[TaskState(rawValue: $1.key).olderWord.rawValue, default: 0] += $1.value
+        }
+    }
     public var cacheHits: Int { taskTypes.values.reduce(0) { $0 + $1.cacheHits } }
     public var savedUSD: Double { taskTypes.values.reduce(0) { $0 + $1.savedUSD } }
 
