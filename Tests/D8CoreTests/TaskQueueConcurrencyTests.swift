@@ -13,6 +13,7 @@ struct TaskQueueConcurrencyTests {
         let queue = try TaskQueue(capacityPerPriority: 1 << 14, agingInterval: 50)
         let popped = Atomic<Int>(0)
         let seen = SeenIDs()
+        let giveUpAt = ContinuousClock.now + .seconds(300) // a few seconds when all is well, even under TSan
 
         onThreads(producers + consumers) { thread in
             if thread < producers {
@@ -28,8 +29,15 @@ struct TaskQueueConcurrencyTests {
                 }
             } else {
                 var mine: [UInt64] = []
+                var emptyPops = 0
                 while popped.load(ordering: .relaxed) < total {
-                    guard let task = queue.pop(now: UInt64(total / 1000)) else { continue }
+                    guard let task = queue.pop(now: UInt64(total / 1000)) else {
+                        // A lost task would keep every consumer spinning and hang the whole run:
+                        // past the deadline they stop, and the expectations below say what is missing.
+                        emptyPops += 1
+                        if emptyPops % 4096 == 0, ContinuousClock.now > giveUpAt { break }
+                        continue
+                    }
                     mine.append(task.id)
                     popped.add(1, ordering: .relaxed)
                 }
