@@ -77,6 +77,7 @@
  *   static const d8_plugin echo_plugin = {
  *       sizeof(d8_plugin), D8_PLUGIN_ABI_VERSION, "echo", "1.0.0",
  *       echo_create, echo_describe, echo_execute, echo_destroy,
+ *       NULL, // execute_stream: none; streamed tasks get the output as one delta
  *   };
  *
  *   D8_PLUGIN_EXPORT const d8_plugin *d8_plugin_entry(uint32_t host_abi) {
@@ -169,6 +170,10 @@ typedef struct d8_http_response {
 
 typedef void (*d8_http_response_fn)(void *ctx, const d8_http_response *resp);
 
+/* One piece of a stream (a decoded body chunk, or a delta): a view valid during the call.
+ * Return D8_OK to go on; anything else asks the caller to stop the stream. */
+typedef int32_t (*d8_chunk_fn)(void *ctx, d8_str bytes);
+
 /* ---- The host, as seen by a plugin ----------------------------------------------------- */
 
 typedef struct d8_host d8_host;
@@ -192,6 +197,22 @@ struct d8_host {
      * on_response always runs on the calling thread before http returns. */
     int32_t (*http)(const d8_host *host, const d8_http_request *req,
                     d8_http_response_fn on_response, void *ctx, char *err, size_t err_cap);
+
+    /* ---- Appended in d8 0.3 (check D8_STRUCT_HAS(host, d8_host, http_stream)) ---- */
+
+    /* [thread-safe] Like http, but the body is handed over as it arrives: on_head runs once
+     * when the status and headers are in (body empty; or status 0 and `error` when no answer
+     * came), then on_chunk runs for each decoded piece of the body, in order, on the calling
+     * thread. An on_chunk that returns anything but D8_OK ends the exchange at once.
+     *  - D8_OK: the whole body arrived.
+     *  - D8_RETRY: no answer, or the connection failed or timed out mid-body; err says which
+     *    and how many body bytes had arrived.
+     *  - D8_FAIL: refused before sending (as http), or stopped by on_chunk ("stopped").
+     * The host may decode gzip and chunked transfer before on_chunk: chunks never split a
+     * byte of content, but may split a line or an event anywhere. */
+    int32_t (*http_stream)(const d8_host *host, const d8_http_request *req,
+                           d8_http_response_fn on_head, d8_chunk_fn on_chunk, void *ctx,
+                           char *err, size_t err_cap);
 };
 
 /* ---- The plugin table ------------------------------------------------------------------ */
@@ -239,6 +260,16 @@ typedef struct d8_plugin {
      *   {"success":true,"output":"<LLM text>","model":"<model actually used>",
      *    "usage":{"input_tokens":N,"output_tokens":N},"cost_usd":0.00042}
      *   plus "genome":{...} for evolution tasks (same keys and value types as the parent).
+     *   Optional in the result: "finish_reason" ("stop", "length", "tool_calls",
+     *   "content_filter"), "tool_calls" (OpenAI's shape: [{"id","type":"function",
+     *   "function":{"name","arguments"}}]), and in usage "cached_input_tokens" (priced at the
+     *   cached rate, included in input_tokens) and "reasoning_tokens" (included in
+     *   output_tokens).
+     * The "chat" task type (also "chat:<route>", the OpenAI front door's tasks): data is an
+     * OpenAI chat completion request: messages (system, user, assistant with tool_calls, tool;
+     * content a string or text parts), model, temperature, top_p, max_tokens, stop (a list),
+     * seed, response_format {"type":"json_object"}, tools, tool_choice. A plugin that cannot
+     * honour a field fails the task (D8_FAIL) naming it; it never drops one silently.
      * D8_RETRY / D8_FAIL: err holds the reason with the provider's own message
      *   ("groq: HTTP 429: Rate limit reached ..."); the plugin may also emit, once,
      *   {"retry_after_s":N,"http_status":429}. */
@@ -247,6 +278,24 @@ typedef struct d8_plugin {
 
     /* [not thread-safe] Free the instance. Called once, after every execute has returned. */
     void (*destroy)(void *instance);
+
+    /* ---- Appended in d8 0.3 (the host checks D8_STRUCT_HAS(plugin, d8_plugin, execute_stream);
+     *      a plugin without it serves streamed tasks through execute, as one delta) ---- */
+
+    /* [thread-safe] Run one task whose answer is wanted as it is written (the task object has
+     * "stream":true). As execute, and also: emit_delta is called with one JSON object per
+     * piece of the answer, in OpenAI's chat.completion.chunk delta shape, as soon as the
+     * provider sends it:
+     *   {"content":"Hel"}
+     *   {"tool_calls":[{"index":0,"id":"call_1","type":"function",
+     *                   "function":{"name":"get_weather","arguments":""}}]}
+     *   {"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}
+     * When emit_delta returns anything but D8_OK the task was cancelled (the client went
+     * away): stop reading, return D8_FAIL, and still emit the result with the usage and
+     * cost spent so far ("success":false), so that spending is counted.
+     * The final result is the same object execute emits, text in "output" complete. */
+    int32_t (*execute_stream)(void *instance, d8_str task_json, d8_emit_fn emit_result,
+                              d8_chunk_fn emit_delta, void *ctx, char *err, size_t err_cap);
 
     /* New fields go here, and only here. */
 } d8_plugin;
