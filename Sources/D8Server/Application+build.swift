@@ -71,6 +71,7 @@ public func buildApplication(
     JobController(orchestrator: orchestrator).addRoutes(to: router)
     WorkerController(orchestrator: orchestrator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
+    OpenAIController(orchestrator: orchestrator).addRoutes(to: router)
     if config.server.metrics { MetricsController(orchestrator: orchestrator).addRoutes(to: router) }
     try UIController(orchestrator: orchestrator).addRoutes(to: router)
 

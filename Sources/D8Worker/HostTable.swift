@@ -21,7 +21,8 @@ final class HostTable: @unchecked Sendable { // immutable after init; the C stru
             abi_version: UInt32(D8_PLUGIN_ABI_VERSION),
             host_data: nil,
             log: hostLog,
-            http: hostHTTP
+            http: hostHTTP,
+            http_stream: nil
         ))
         pointer.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }

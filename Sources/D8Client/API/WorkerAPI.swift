@@ -69,3 +69,12 @@ public struct WorkerAPI: Sendable {
         endpoint.call(.unregister, workerID, timeout: Self.timeout).map { _ in }
     }
 }
+
+extension WorkerAPI {
+    /// Relays a streamed task's deltas (`POST /api/tasks/{id}/deltas`). A 409 means the task is
+    /// no longer this worker's to stream: it was cancelled, or its lease moved on.
+    public func relay(_ deltas: [JSONValue], of task: TaskLease) -> Result<Void, APICallError> {
+        let body: JSONValue = ["worker_id": .string(workerID), "lease": JSONValue(task.lease), "deltas": .array(deltas)]
+        return endpoint.call(.deltas, task.taskID, body: body, timeout: Self.timeout).map { _ in }
+    }
+}

@@ -1,7 +1,7 @@
 /// The sections of `config.yaml`, each read into its config type over its defaults.
 extension ConfigReader {
     mutating func config(_ root: ConfigField) throws(ConfigError) -> D8Config {
-        let sections = ["auth", "budgets", "plugins", "queue", "server", "task_types", "worker_types"]
+        let sections = ["auth", "budgets", "models", "openai", "plugins", "queue", "server", "task_types", "worker_types"]
         let top = try fields(root, known: sections)
         var config = D8Config(workerTypes: try workerTypes(top["worker_types"]))
         config.server = try server(top["server"])
@@ -10,6 +10,8 @@ extension ConfigReader {
         if let v = try string(try fields(top["plugins"], known: ["dir"])["dir"]) { config.plugins.dir = v }
         config.taskTypes = try taskTypes(top["task_types"], declared: config.workerTypes.map(\.name))
         config.budgets = try budgets(top["budgets"], declared: config.workerTypes.map(\.name))
+        config.frontDoor = try frontDoor(openAI: top["openai"], models: top["models"], declared: config.workerTypes.map(\.name))
+        config.refreshChatTaskTypes()
         return config
     }
 
@@ -126,7 +128,7 @@ extension ConfigReader {
         return out
     }
 
-    private mutating func route(_ setting: ConfigField, declared: [String]) throws(ConfigError) -> [String]? {
+    mutating func route(_ setting: ConfigField, declared: [String]) throws(ConfigError) -> [String]? {
         guard let items = try items(setting) else { return nil }
         var route: [String] = []
         for item in items {

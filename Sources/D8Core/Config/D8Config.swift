@@ -9,6 +9,8 @@ public struct D8Config: Sendable, Equatable {
     /// Those written in the file, in file order, then any built-in type the file left out.
     public var taskTypes: [TaskTypeConfig]
     public var budgets = BudgetsConfig()
+    /// `openai:` and `models:`: the OpenAI-compatible front door.
+    public var frontDoor = FrontDoorConfig()
 
     /// The task types of D8, which exist whatever the file says.
     public static let builtInTaskTypes = [
@@ -19,6 +21,7 @@ public struct D8Config: Sendable, Equatable {
     public init(workerTypes: [WorkerTypeConfig] = []) {
         self.workerTypes = workerTypes
         taskTypes = Self.builtInTaskTypes.map { TaskTypeConfig(name: $0, route: workerTypes.map(\.name)) }
+        taskTypes += chatTaskTypes
     }
 
     public func taskType(named name: String) -> TaskTypeConfig? {

@@ -54,6 +54,12 @@ public struct BudgetBook: Sendable, Equatable {
         Int(((epochSeconds + Double(utcOffsetMinutes) * 60) / 86_400).rounded(.down))
     }
 
+    /// Whole seconds until the next budget day starts: when a spent budget admits work again.
+    public func secondsUntilNextDay(now: Double) -> Int {
+        let next = Double(Self.day(at: now, utcOffsetMinutes: utcOffsetMinutes) + 1) * 86_400 - Double(utcOffsetMinutes) * 60
+        return max(1, Int((next - now).rounded(.up)))
+    }
+
     /// The scopes a task's spending counts against.
     public static func scopes(client: String?, workerType: String) -> [Scope] {
         [.global, .workerType(workerType)] + (client.map { [.client($0)] } ?? [])

@@ -21,6 +21,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case unknownTaskType = "unknown_task_type"
         case unknownWorkerType = "unknown_worker_type"
         case noEligibleWorkerType = "no_eligible_worker_type"
+        case budgetExceeded = "budget_exceeded"
         case staleLease = "stale_lease"
         case conflict
         case queueFull = "queue_full"
@@ -30,10 +31,13 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 
     let code: Code
     public let message: String
+    /// Seconds until the same request may pass (a spent budget: the next budget day).
+    var retryAfter: Int?
 
-    init(_ code: Code, _ message: String) {
+    init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// A body that is not what the protocol says: a 400 naming the field.
@@ -51,6 +55,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .notFound, .jobNotFound, .unknownWorker: .notFound
         case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType: .unprocessableContent
         case .staleLease, .conflict: .conflict
+        case .budgetExceeded: .tooManyRequests
         case .queueFull, .shuttingDown: .serviceUnavailable
         case .methodNotAllowed: .methodNotAllowed
         }
@@ -58,11 +63,15 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(code.rawValue): \(message)" }
 
-    public var headers: HTTPFields { [:] }
+    public var headers: HTTPFields { retryAfter.map { [.retryAfter: "\($0)"] } ?? [:] }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        // The front door's callers are OpenAI SDKs: they read OpenAI's error shape.
+        if request.uri.path.hasPrefix("/v1/") { return OpenAIError(self).response }
         let body: JSONValue = ["error": .string(message), "code": .string(code.rawValue)]
-        return Response.json(body, status: status)
+        var response = Response.json(body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 

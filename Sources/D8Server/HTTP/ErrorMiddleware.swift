@@ -13,6 +13,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as OpenAIError {
+            throw error
         } catch let error as WireError {
             throw APIError(error)
         } catch let error as HTTPError {

@@ -78,6 +78,7 @@ extension Orchestrator {
         switch outcome {
         case .received:
             try await settle(effects)
+            noteFailedAttempts([taskID])
             return .received
         case .duplicate:
             return .duplicate
@@ -123,6 +124,7 @@ extension Orchestrator {
         do throws(APIError) { try await settle(effects) } catch {
             return items.map { _ in .failure(error) }
         }
+        noteFailedAttempts(items.map(\.taskID))
         var answers: [Result<ReportOutcome, APIError>] = []
         for (item, outcome) in zip(items, outcomes) {
             switch outcome {

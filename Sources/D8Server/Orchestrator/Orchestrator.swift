@@ -25,6 +25,8 @@ final class Orchestrator: Sendable {
         var watches: [String: [TaskWatch]] = [:]
         /// Clients waiting for a job's last task (`GET /api/jobs/{id}?wait=`), by job id.
         var jobWatches: [String: [TaskWatch]] = [:]
+        /// Streamed tasks' answers on their way from the worker to the front door, by task id.
+        var streams: [String: TaskStream] = [:]
     }
 
     /// `pluginDescriptions`: what the worker types' plugins here say of themselves, so that
@@ -78,6 +80,7 @@ final class Orchestrator: Sendable {
             for record in effects.finished {
                 core.scheduler.forget(record.seq)
                 for watch in core.watches.removeValue(forKey: record.taskID) ?? [] { fired.append((watch, record)) }
+                core.streams.removeValue(forKey: record.taskID)?.finish(record)
                 if let job = record.jobID, core.scheduler.jobIsFinished(job) { jobsDone += core.jobWatches.removeValue(forKey: job) ?? [] }
             }
             return (fired, jobsDone)

@@ -13,6 +13,8 @@ struct LiveTask: Sendable {
     var queuedIn: Lane.Key?
     /// Budget held for its leases.
     var reservations: [Reservation] = []
+    /// Worker types an attempt failed on: a retry prefers the others (fallback).
+    var failedOn: [String] = []
 
     init(record: TaskRecord, data: JSONValue) {
         self.record = record

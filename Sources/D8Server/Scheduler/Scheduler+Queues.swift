@@ -11,9 +11,15 @@ extension Scheduler {
         let maxTokens = live.data["max_tokens"]?.intValue ?? type.maxTokens ?? TokenEstimate.defaultMaxTokens
         let tokens = TokenEstimate(promptBytes: live.record.data.utf8.count, maxTokens: maxTokens)
         let (prices, runTimes) = (self.prices, self.runTimes)
-        return TaskRouter.plan(
+        var plan = TaskRouter.plan(
             route: type.route, strategy: type.strategy, ceilingUSD: ceilings.min(), tokens: tokens,
             price: { prices.price($0) }, speed: { runTimes[$0]?.median })
+        // Fallback: a worker type that failed this task is tried again only after the others.
+        let failed = live.failedOn
+        if !failed.isEmpty {
+            plan.candidates = plan.candidates.filter { !failed.contains($0.workerType) } + plan.candidates.filter { failed.contains($0.workerType) }
+        }
+        return plan
     }
 
     /// Puts a pending task at the tail of its plan's lane (made on first use).

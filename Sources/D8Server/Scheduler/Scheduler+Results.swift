@@ -49,14 +49,19 @@ extension Scheduler {
         } else {
             let message = result["error"]?.stringValue ?? "the worker reported a failure without a message"
             live.record.appendError(message, worker: workerID, at: now, details: result)
+            if let type = r.workerType, !live.failedOn.contains(type) { live.failedOn.append(type) }
+            // Another worker type that has not failed it takes it at once (fallback); the same
+            // one again only after the backoff.
+            let fallback = live.plan.candidates.contains { !live.failedOn.contains($0.workerType) }
             let retryAt = retryable && r.attempt < r.maxAttempts
-                ? now + retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue) : nil
+                ? now + (fallback ? 0 : retryDelay(attempt: r.attempt, retryAfter: result["retry_after"]?.doubleValue)) : nil
             if let retryAt, isOverdue(r, at: retryAt) {
                 live.record.result = Self.keptResult(result, record: r, now: now).jsonString
                 live.record.appendError(Self.noRetryPastDeadline, worker: nil, at: now)
                 live.record.finish(.expired, at: now)
             } else if let retryAt {
                 live.record.returnToQueue(notBefore: retryAt)
+                live.plan = plan(for: live)
                 parked.insert(seq)
                 effects.observations.append(.retried(taskType: r.type))
             } else {

@@ -20,6 +20,9 @@ struct Submission: Sendable {
     /// A completed task with the same type, client and data, within the cache's TTL: this
     /// submit is answered from it.
     var cachedFrom: TaskRecord?
+    /// The front door's requests are refused (429) when no budget admits them, not held: their
+    /// callers wait on an open connection.
+    var holdsOverBudget = true
 }
 
 extension Scheduler {
@@ -83,6 +86,9 @@ extension Scheduler {
                 throw APIError(.noEligibleWorkerType, (submissions.count > 1 ? "tasks[\(index)]: " : "") + live.plan.refusal)
             }
             if let reason = whyNoneFits(live) {
+                guard submission.holdsOverBudget else {
+                    throw APIError(.budgetExceeded, reason, retryAfter: budget.secondsUntilNextDay(now: now))
+                }
                 live.record.status = .held
                 live.record.heldReason = reason
             }

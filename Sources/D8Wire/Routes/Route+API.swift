@@ -18,12 +18,21 @@ extension Route {
     /// Prometheus' scrape: the whole orchestrator's figures, so an admin key's.
     public static let metrics = Route("GET", "/metrics", .admin)
 
+    /// The OpenAI-compatible front door: the OpenAI API key is a client key.
+    public static let chatCompletions = Route("POST", "/v1/chat/completions", .client)
+    public static let models = Route("GET", "/v1/models", .client)
+    public static let model = Route("GET", "/v1/models/{model}", .client)
+    /// A worker type's model ("groq/llama-3.3-70b-versatile") has a slash of its own.
+    public static let ownedModel = Route("GET", "/v1/models/{model}/{provider_model}", .client)
+
     public static let register = Route("POST", "/api/workers/register", .worker)
     public static let heartbeat = Route("POST", "/api/workers/{worker_id}/heartbeat", .worker)
     public static let lease = Route("GET", "/api/workers/{worker_id}/tasks", .worker)
     public static let unregister = Route("POST", "/api/workers/{worker_id}/unregister", .worker)
     public static let result = Route("POST", "/api/tasks/{task_id}/result", .worker)
     public static let results = Route("POST", "/api/workers/{worker_id}/results", .worker)
+    /// A streamed task's answer as it is written, relayed to the client that waits for it.
+    public static let deltas = Route("POST", "/api/tasks/{task_id}/deltas", .worker)
     /// D8's result endpoint, with the task id in the body.
     public static let legacyResult = Route("POST", "/api/workers/results", .worker)
     /// D8's unregister, with the worker id in the body.
@@ -31,8 +40,8 @@ extension Route {
 
     public static let all: [Route] = [
         health, openAPI, submit, submitBatch, status, cancel, queue, stats, workerStats, workers, metrics,
-        submitJob, job, cancelJob,
-        register, heartbeat, lease, unregister, result, results, legacyResult, legacyUnregister,
+        submitJob, job, cancelJob, chatCompletions, models, model, ownedModel,
+        register, heartbeat, lease, unregister, result, results, deltas, legacyResult, legacyUnregister,
     ]
 
     /// The methods `path` takes, empty when no route has that path: what tells a known path

@@ -210,7 +210,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             condition.lock()
             running[key] = (task, started, false)
             condition.unlock()
-            let outcome = plugin.execute(task: task.lease.json)
+            let outcome = run(task.lease)
             let ended = ContinuousClock.now
             let body = TaskResult.body(for: outcome)
             // Queued before the slot counts as free: a drain waits for no busy slot and then
@@ -224,6 +224,16 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// A streamed task (the front door's `stream: true`) relays its deltas as the plugin emits
+    /// them, all of them before its result.
+    private func run(_ task: TaskLease) -> PluginOutcome {
+        guard task.json["stream"]?.boolValue == true else { return plugin.execute(task: task.json) }
+        let relay = DeltaRelay(api: api, task: task)
+        let outcome = plugin.executeStream(task: task.json) { relay.send($0) }
+        relay.flush()
+        return outcome
     }
 
     private func nextTask() -> HeldTask? {
