@@ -16,7 +16,7 @@ struct ConfigValidationTests {
         #expect(loaded.warnings == [
             "config.yaml:4: queue.agin: unknown key (known: aging, capacity, heartbeat_interval, max_attempts, max_long_poll, "
                 + "retry_backoff, retry_backoff_max, task_timeout, worker_timeout)",
-            "config.yaml:5: servr: unknown key (known: auth, budgets, plugins, queue, server, task_types, worker_types)",
+            "config.yaml:5: servr: unknown key (known: auth, budgets, models, openai, plugins, queue, server, task_types, worker_types)",
             "config.yaml:6: auth.client_keys[0].budget: unknown key (known: daily_budget_usd, key, name)",
         ])
     }

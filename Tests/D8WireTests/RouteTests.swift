@@ -34,7 +34,7 @@ struct RouteTests {
 
     @Test func rolesFollowTheProtocol() {
         #expect(Route.all.filter { $0.role == .open } == [.health, .openAPI])
-        #expect(Route.all.filter { $0.role == .worker }.count == 8)
+        #expect(Route.all.filter { $0.role == .worker }.count == 9)
         #expect(Route.result.role == .worker && Route.workers.role == .client && Route.workerStats.role == .client)
     }
 }

@@ -11,7 +11,6 @@ extension ConfigReader {
         config.taskTypes = try taskTypes(top["task_types"], declared: config.workerTypes.map(\.name))
         config.budgets = try budgets(top["budgets"], declared: config.workerTypes.map(\.name))
         config.frontDoor = try frontDoor(openAI: top["openai"], models: top["models"], declared: config.workerTypes.map(\.name))
-        config.refreshChatTaskTypes()
         return config
     }
 

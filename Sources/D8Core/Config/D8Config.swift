@@ -21,11 +21,11 @@ public struct D8Config: Sendable, Equatable {
     public init(workerTypes: [WorkerTypeConfig] = []) {
         self.workerTypes = workerTypes
         taskTypes = Self.builtInTaskTypes.map { TaskTypeConfig(name: $0, route: workerTypes.map(\.name)) }
-        taskTypes += chatTaskTypes
     }
 
+    /// A task type of the file, or the front door's `chat:<alias or worker type>`.
     public func taskType(named name: String) -> TaskTypeConfig? {
-        taskTypes.first { $0.name == name }
+        taskTypes.first { $0.name == name } ?? chatTaskType(named: name)
     }
 
     public func workerTypeIndex(named name: String) -> Int? {

@@ -30,23 +30,18 @@ extension D8Config {
     /// The prefix of the task types front-door requests run as: `chat:<alias>`, `chat:<worker type>`.
     public static let chatTaskPrefix = "chat:"
 
-    /// One task type per alias and per worker type, so that routing, ceilings, budgets, stats
-    /// and the queues treat OpenAI requests exactly as D8 tasks.
-    public var chatTaskTypes: [TaskTypeConfig] {
-        let aliases = frontDoor.aliases.map { alias in
-            var type = TaskTypeConfig(name: Self.chatTaskPrefix + alias.name, route: alias.route)
+    /// The task type an OpenAI request runs as, so that routing, ceilings, budgets, stats and
+    /// the queues treat it exactly as a D8 task: an alias's route, strategy and ceiling, or
+    /// one worker type alone. Not in `taskTypes`: they follow from the aliases and worker types.
+    func chatTaskType(named name: String) -> TaskTypeConfig? {
+        guard name.hasPrefix(Self.chatTaskPrefix) else { return nil }
+        let target = name.dropFirst(Self.chatTaskPrefix.count)
+        if let alias = frontDoor.aliases.first(where: { $0.name == target }) {
+            var type = TaskTypeConfig(name: name, route: alias.route)
             type.strategy = alias.strategy
             type.maxCostUSD = alias.maxCostUSD
             return type
         }
-        let direct = workerTypes.filter { w in !frontDoor.aliases.contains { $0.name == w.name } }.map {
-            TaskTypeConfig(name: Self.chatTaskPrefix + $0.name, route: [$0.name])
-        }
-        return aliases + direct
-    }
-
-    /// Replaces the chat task types with those of the current aliases and worker types.
-    public mutating func refreshChatTaskTypes() {
-        taskTypes = taskTypes.filter { !$0.name.hasPrefix(Self.chatTaskPrefix) } + chatTaskTypes
+        return workerTypes.contains { $0.name == target } ? TaskTypeConfig(name: name, route: [String(target)]) : nil
     }
 }
