@@ -58,7 +58,8 @@ struct StaticTable: @unchecked Sendable {
             create: exportCreate,
             describe: exportDescribe,
             execute: exportExecute,
-            destroy: exportDestroy
+            destroy: exportDestroy,
+            execute_stream: exportExecuteStream
         ))
     }
 }
