@@ -23,14 +23,14 @@ public enum StreamProblem: Error, Equatable {
 }
 
 /// A parser that reads one framed event at a time: the loop that stops at the first problem.
-protocol EventStreamParser: ChatStreamParser {
+public protocol EventStreamParser: ChatStreamParser {
     associatedtype Event
     var problem: StreamProblem? { get set }
     mutating func take(_ event: Event) throws(StreamProblem) -> [ChatDelta]
 }
 
 extension EventStreamParser {
-    mutating func handle(_ events: [Event]) -> [ChatDelta] {
+    public mutating func handle(_ events: [Event]) -> [ChatDelta] {
         var deltas: [ChatDelta] = []
         for event in events where problem == nil {
             do throws(StreamProblem) {
@@ -43,7 +43,7 @@ extension EventStreamParser {
     }
 
     /// The completion if `complete`, else the problem seen or the cut naming `missing`.
-    func ending(complete: Bool, missing: String) -> Result<Completion, StreamProblem> {
+    public func ending(complete: Bool, missing: String) -> Result<Completion, StreamProblem> {
         if let problem { return .failure(problem) }
         return complete ? .success(sofar.completion) : .failure(.cut("the stream ended before \(missing)"))
     }

@@ -1,11 +1,13 @@
 /// Splits bytes fed in arbitrary pieces into text lines (LF, CRLF or CR endings). Bytes are
 /// kept until their line is complete, so a UTF-8 sequence split between pieces decodes whole.
-struct LineFramer {
+public struct LineFramer: Sendable {
     private var pending: [UInt8] = []
     /// A CR ended the last line: an LF right after it belongs to the same ending.
     private var afterCR = false
 
-    mutating func push(_ bytes: [UInt8]) -> [String] {
+    public init() {}
+
+    public mutating func push(_ bytes: [UInt8]) -> [String] {
         var lines: [String] = []
         for byte in bytes {
             switch byte {
@@ -24,7 +26,7 @@ struct LineFramer {
     }
 
     /// The last line when the body did not end with a line break (NDJSON may not).
-    mutating func finish() -> [String] {
+    public mutating func finish() -> [String] {
         defer { pending.removeAll() }
         return pending.isEmpty ? [] : [String(decoding: pending, as: UTF8.self)]
     }

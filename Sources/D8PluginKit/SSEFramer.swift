@@ -1,17 +1,19 @@
 /// Splits a server-sent event stream into events, fed bytes split anywhere (inside a line, a
 /// CRLF, or a UTF-8 sequence). Lines end in LF, CRLF or CR; "data:" lines of one event join
 /// with newlines; comments (":") and unknown fields are skipped; a blank line ends the event.
-struct SSEFramer {
-    struct Event: Equatable {
-        var name: String?
-        var data: String
+public struct SSEFramer: Sendable {
+    public struct Event: Equatable, Sendable {
+        public var name: String?
+        public var data: String
     }
 
     private var lines = LineFramer()
     private var name: String?
     private var data: [String] = []
 
-    mutating func push(_ bytes: [UInt8]) -> [Event] {
+    public init() {}
+
+    public mutating func push(_ bytes: [UInt8]) -> [Event] {
         var events: [Event] = []
         for line in lines.push(bytes) {
             if let event = take(line) { events.append(event) }
@@ -22,7 +24,7 @@ struct SSEFramer {
     /// The end of the body: an event whose blank line never came is dispatched from its
     /// complete lines (servers that close right after the last data line); a line cut short
     /// is dropped, as the SSE spec says.
-    mutating func finish() -> [Event] {
+    public mutating func finish() -> [Event] {
         _ = lines.finish()
         return take("").map { [$0] } ?? []
     }
