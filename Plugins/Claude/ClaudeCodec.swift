@@ -2,7 +2,8 @@ import D8JSON
 import D8PluginKit
 
 /// POST {base}/v1/messages with x-api-key and anthropic-version; system is a top-level field
-/// and max_tokens is required. The text is the join of the content blocks of type "text".
+/// and max_tokens is required. The text is the join of the content blocks of type "text"; the
+/// tool_use blocks are the tool calls.
 struct ClaudeCodec: ChatCodec {
     static let apiVersion = "2023-06-01"
     let url: String
@@ -13,14 +14,22 @@ struct ClaudeCodec: ChatCodec {
         self.apiKey = apiKey
     }
 
-    func httpRequest(for chat: ChatRequest) -> HTTPRequest {
+    func httpRequest(for chat: ChatRequest, stream: Bool) throws(UnsupportedField) -> HTTPRequest {
+        // The Messages API has neither: refusing beats an answer the client did not ask for.
+        if chat.seed != nil { throw UnsupportedField("claude: seed") }
+        if chat.jsonObject { throw UnsupportedField("claude: response_format json_object") }
         var body: [String: JSONValue] = [
             "model": .string(chat.model),
             "max_tokens": JSONValue(chat.maxTokens),
-            "messages": .array(chat.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }),
+            "messages": .array(try ClaudeMessages.encode(chat.messages)),
         ]
         if let system = chat.system { body["system"] = .string(system) }
         if let temperature = chat.temperature { body["temperature"] = .number(temperature) }
+        if let topP = chat.topP { body["top_p"] = .number(topP) }
+        if !chat.stop.isEmpty { body["stop_sequences"] = .array(chat.stop.map(JSONValue.string)) }
+        if !chat.tools.isEmpty { body["tools"] = .array(chat.tools.map(ClaudeMessages.tool)) }
+        if let choice = chat.toolChoice { body["tool_choice"] = ClaudeMessages.toolChoice(choice) }
+        if stream { body["stream"] = true }
         let headers = [
             HTTPHeader("content-type", "application/json"),
             HTTPHeader("x-api-key", apiKey),
@@ -32,14 +41,38 @@ struct ClaudeCodec: ChatCodec {
     func completion(from body: JSONValue) throws(CompletionProblem) -> Completion {
         let blocks = try body.require("content") { $0.arrayValue }
         let texts = blocks.filter { $0["type"] == "text" }.compactMap { $0["text"]?.stringValue }
-        if texts.isEmpty, let reason = body["stop_reason"]?.stringValue, reason == "refusal" {
-            throw .refused("the model refused to answer (stop_reason refusal)")
+        let calls = try blocks.filter { $0["type"] == "tool_use" }.map { block throws(CompletionProblem) in
+            ToolCall(id: try block.require("id") { $0.stringValue }, name: try block.require("name") { $0.stringValue },
+                     arguments: (block["input"] ?? [:]).jsonString)
         }
-        guard !texts.isEmpty else { throw .malformed("no text block in content") }
+        let reason = body["stop_reason"]?.stringValue
+        if texts.isEmpty, calls.isEmpty {
+            if reason == "refusal" { throw .refused("the model refused to answer (stop_reason refusal)") }
+            if reason != "max_tokens" { throw .malformed("no text block in content") }
+        }
         return Completion(
-            text: texts.joined(),
-            inputTokens: try body.require("usage.input_tokens") { $0.tokenCount },
-            outputTokens: try body.require("usage.output_tokens") { $0.tokenCount },
-            model: body["model"]?.stringValue)
+            text: texts.joined(), usage: try Self.usage(try body.require("usage") { $0.objectValue != nil ? $0 : nil }),
+            model: body["model"]?.stringValue, toolCalls: calls, finishReason: reason.map(Self.finishReason))
+    }
+
+    func streamParser() -> any ChatStreamParser { ClaudeStreamParser() }
+
+    /// Anthropic's input_tokens leaves out the cache: the whole input is input_tokens plus
+    /// cache_read_input_tokens plus cache_creation_input_tokens, each priced at its own rate.
+    static func usage(_ usage: JSONValue) throws(CompletionProblem) -> TokenUsage {
+        let read = usage["cache_read_input_tokens"]?.tokenCount ?? 0
+        let written = usage["cache_creation_input_tokens"]?.tokenCount ?? 0
+        return TokenUsage(
+            input: try usage.require("input_tokens") { $0.tokenCount } + read + written,
+            output: try usage.require("output_tokens") { $0.tokenCount }, cachedInput: read, cacheWrite: written)
+    }
+
+    static func finishReason(_ reason: String) -> String {
+        switch reason {
+        case "max_tokens": "length"
+        case "tool_use": "tool_calls"
+        case "refusal": "content_filter"
+        default: "stop" // end_turn, stop_sequence, pause_turn
+        }
     }
 }

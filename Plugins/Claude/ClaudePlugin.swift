@@ -23,14 +23,15 @@ struct ClaudePlugin: ChatProviderPlugin {
     }
 
     /// USD per million tokens, from Anthropic's pricing page (platform.claude.com/docs/about-claude/pricing).
-    /// Dated snapshots ("claude-sonnet-4-5-20250929") take their alias's price.
+    /// Dated snapshots ("claude-sonnet-4-5-20250929") take their alias's price. Cache reads cost
+    /// 0.1 × input and 5-minute cache writes 1.25 × input (`ModelPrice.anthropic`).
     static let prices: [String: ModelPrice] = [
-        "claude-opus-4-5": ModelPrice(input: 5, output: 25),
-        "claude-opus-4-1": ModelPrice(input: 15, output: 75),
-        "claude-opus-4-0": ModelPrice(input: 15, output: 75),
-        "claude-sonnet-4-5": ModelPrice(input: 3, output: 15),
-        "claude-sonnet-4-0": ModelPrice(input: 3, output: 15),
-        "claude-haiku-4-5": ModelPrice(input: 1, output: 5),
-        "claude-3-5-haiku": ModelPrice(input: 0.80, output: 4),
+        "claude-opus-4-5": .anthropic(input: 5, output: 25),
+        "claude-opus-4-1": .anthropic(input: 15, output: 75),
+        "claude-opus-4-0": .anthropic(input: 15, output: 75),
+        "claude-sonnet-4-5": .anthropic(input: 3, output: 15),
+        "claude-sonnet-4-0": .anthropic(input: 3, output: 15),
+        "claude-haiku-4-5": .anthropic(input: 1, output: 5),
+        "claude-3-5-haiku": .anthropic(input: 0.80, output: 4),
     ]
 }

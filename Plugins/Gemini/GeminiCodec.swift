@@ -1,24 +1,29 @@
 import D8JSON
 import D8PluginKit
 
-/// POST {base}/models/{model}:generateContent with x-goog-api-key. Roles are user and model;
-/// system text goes in systemInstruction; limits in generationConfig.
+/// POST {base}/models/{model}:generateContent (streamed: :streamGenerateContent?alt=sse) with
+/// x-goog-api-key. Roles are user and model; system text goes in systemInstruction; limits,
+/// sampling, stop, seed and JSON mode in generationConfig; tools as functionDeclarations.
 struct GeminiCodec: ChatCodec {
     let baseURL: String
     let apiKey: String
 
-    func httpRequest(for chat: ChatRequest) -> HTTPRequest {
+    func httpRequest(for chat: ChatRequest, stream: Bool) throws(UnsupportedField) -> HTTPRequest {
         // Accept "models/gemini-2.0-flash" as well: it is how the API lists its models.
         let model = chat.model.hasPrefix("models/") ? String(chat.model.dropFirst(7)) : chat.model
-        let contents = chat.messages.map { message -> JSONValue in
-            ["role": message.role == .assistant ? "model" : "user", "parts": [["text": .string(message.content)]]]
-        }
         var config: [String: JSONValue] = ["maxOutputTokens": JSONValue(chat.maxTokens)]
         if let temperature = chat.temperature { config["temperature"] = .number(temperature) }
-        var body: [String: JSONValue] = ["contents": .array(contents), "generationConfig": .object(config)]
+        if let topP = chat.topP { config["topP"] = .number(topP) }
+        if !chat.stop.isEmpty { config["stopSequences"] = .array(chat.stop.map(JSONValue.string)) }
+        if let seed = chat.seed { config["seed"] = JSONValue(seed) }
+        if chat.jsonObject { config["responseMimeType"] = "application/json" }
+        var body: [String: JSONValue] = ["contents": .array(try GeminiContents.encode(chat.messages)), "generationConfig": .object(config)]
         if let system = chat.system { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
+        if !chat.tools.isEmpty { body["tools"] = [["functionDeclarations": .array(chat.tools.map(GeminiContents.declaration))]] }
+        if let choice = chat.toolChoice { body["toolConfig"] = ["functionCallingConfig": GeminiContents.callingConfig(choice)] }
         let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-goog-api-key", apiKey)]
-        return HTTPRequest(url: "\(baseURL)/models/\(model):generateContent", headers: headers, body: JSONValue.object(body).jsonBytes, timeoutMilliseconds: 0)
+        let method = stream ? "streamGenerateContent?alt=sse" : "generateContent"
+        return HTTPRequest(url: "\(baseURL)/models/\(model):\(method)", headers: headers, body: JSONValue.object(body).jsonBytes, timeoutMilliseconds: 0)
     }
 
     func completion(from body: JSONValue) throws(CompletionProblem) -> Completion {
@@ -26,18 +31,37 @@ struct GeminiCodec: ChatCodec {
             if let reason = body["promptFeedback"]?["blockReason"]?.stringValue { throw .refused("the prompt was blocked (blockReason \(reason))") }
             throw .malformed("no candidates[0] in the answer")
         }
-        let texts = candidate["content"]?["parts"]?.arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
-        guard !texts.isEmpty else {
-            let reason = candidate["finishReason"]?.stringValue ?? "none given"
+        var answer = StreamAccumulator()
+        _ = GeminiContents.read(candidate, into: &answer)
+        let reason = candidate["finishReason"]?.stringValue ?? "none given"
+        // MAX_TOKENS with nothing written is the engine's to explain (thinking used the budget).
+        guard !answer.text.isEmpty || answer.hasCalls || reason == "MAX_TOKENS" else {
             throw .refused("the answer has no text (finishReason \(reason))")
         }
-        let usage = try body.require("usageMetadata") { $0.objectValue }
         return Completion(
-            text: texts.joined(),
-            inputTokens: usage["promptTokenCount"]?.tokenCount ?? 0,
-            // Absent when the model wrote nothing countable; never absent with text in practice.
-            outputTokens: usage["candidatesTokenCount"]?.tokenCount ?? 0,
-            model: body["modelVersion"]?.stringValue)
+            text: answer.text, usage: Self.usage(try body.require("usageMetadata") { $0.objectValue != nil ? $0 : nil }),
+            model: body["modelVersion"]?.stringValue, toolCalls: answer.toolCalls, finishReason: answer.finishReason)
+    }
+
+    func streamParser() -> any ChatStreamParser { GeminiStreamParser() }
+
+    /// promptTokenCount includes the cached tokens; thinking is billed as output and counts
+    /// against maxOutputTokens, so output is candidates plus thoughts.
+    static func usage(_ usage: JSONValue) -> TokenUsage {
+        let thoughts = usage["thoughtsTokenCount"]?.tokenCount ?? 0
+        return TokenUsage(
+            input: usage["promptTokenCount"]?.tokenCount ?? 0,
+            // Absent when the model wrote nothing countable.
+            output: (usage["candidatesTokenCount"]?.tokenCount ?? 0) + thoughts,
+            cachedInput: usage["cachedContentTokenCount"]?.tokenCount ?? 0, reasoning: thoughts)
+    }
+
+    static func finishReason(_ reason: String, calls: Bool) -> String {
+        switch reason {
+        case "MAX_TOKENS": "length"
+        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": "content_filter"
+        default: calls ? "tool_calls" : "stop"
+        }
     }
 
     /// A 429's google.rpc.RetryInfo detail: {"@type": ".../google.rpc.RetryInfo", "retryDelay": "13s"}.

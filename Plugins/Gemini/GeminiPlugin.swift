@@ -23,12 +23,13 @@ struct GeminiPlugin: ChatProviderPlugin {
     }
 
     /// USD per million tokens, paid tier, text input, prompts up to 200k tokens, from
-    /// ai.google.dev/gemini-api/docs/pricing. (2.5 Pro charges more above 200k tokens.)
+    /// ai.google.dev/gemini-api/docs/pricing. (2.5 Pro charges more above 200k tokens.) Output
+    /// includes thinking. Cached input is context caching's rate (storage is billed apart).
     static let prices: [String: ModelPrice] = [
-        "gemini-2.5-pro": ModelPrice(input: 1.25, output: 10),
-        "gemini-2.5-flash": ModelPrice(input: 0.30, output: 2.50),
-        "gemini-2.5-flash-lite": ModelPrice(input: 0.10, output: 0.40),
-        "gemini-2.0-flash": ModelPrice(input: 0.10, output: 0.40),
+        "gemini-2.5-pro": ModelPrice(input: 1.25, output: 10, cachedInput: 0.125),
+        "gemini-2.5-flash": ModelPrice(input: 0.30, output: 2.50, cachedInput: 0.03),
+        "gemini-2.5-flash-lite": ModelPrice(input: 0.10, output: 0.40, cachedInput: 0.01),
+        "gemini-2.0-flash": ModelPrice(input: 0.10, output: 0.40, cachedInput: 0.025),
         "gemini-2.0-flash-lite": ModelPrice(input: 0.075, output: 0.30),
     ]
 }

@@ -1,28 +1,80 @@
 import D8JSON
 import D8PluginKit
 
-/// Ollama's native POST {base}/api/chat with stream:false; options carry temperature and
-/// num_predict. Token counts are prompt_eval_count and eval_count, which Ollama leaves out
-/// when it served the prompt from its cache, hence 0 then.
+/// Ollama's native POST {base}/api/chat; options carry temperature, top_p, seed, stop and
+/// num_predict; format "json" is JSON mode; tools are OpenAI's. Streamed, the answer is NDJSON.
+/// Token counts are prompt_eval_count and eval_count, which Ollama leaves out when it served
+/// the prompt from its cache, hence 0 then.
 struct OllamaCodec: ChatCodec {
     let url: String
 
     init(baseURL: String) { url = baseURL + "/api/chat" }
 
-    func httpRequest(for chat: ChatRequest) -> HTTPRequest {
+    func httpRequest(for chat: ChatRequest, stream: Bool) throws(UnsupportedField) -> HTTPRequest {
         var messages: [JSONValue] = chat.system.map { [["role": "system", "content": .string($0)]] } ?? []
-        messages += chat.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }
+        messages += try Self.messages(chat.messages)
         var options: [String: JSONValue] = ["num_predict": JSONValue(chat.maxTokens)]
         if let temperature = chat.temperature { options["temperature"] = .number(temperature) }
-        let body: JSONValue = ["model": .string(chat.model), "messages": .array(messages), "stream": false, "options": .object(options)]
-        return HTTPRequest(url: url, headers: [HTTPHeader("Content-Type", "application/json")], body: body.jsonBytes, timeoutMilliseconds: 0)
+        if let topP = chat.topP { options["top_p"] = .number(topP) }
+        if let seed = chat.seed { options["seed"] = JSONValue(seed) }
+        if !chat.stop.isEmpty { options["stop"] = .array(chat.stop.map(JSONValue.string)) }
+        var body: [String: JSONValue] = ["model": .string(chat.model), "messages": .array(messages), "stream": .bool(stream), "options": .object(options)]
+        if chat.jsonObject { body["format"] = "json" }
+        switch chat.toolChoice {
+        case nil, .auto?: if !chat.tools.isEmpty { body["tools"] = .array(chat.tools.map(\.openAIJSON)) }
+        case .none?: break // no tools offered: none can be called
+        case .required?: throw UnsupportedField("ollama: tool_choice 'required'")
+        case .function?: throw UnsupportedField("ollama: tool_choice naming a function")
+        }
+        return HTTPRequest(url: url, headers: [HTTPHeader("Content-Type", "application/json")], body: JSONValue.object(body).jsonBytes, timeoutMilliseconds: 0)
+    }
+
+    /// Tool call arguments travel as objects; a tool answer names its function (tool_name).
+    static func messages(_ messages: [ChatMessage]) throws(UnsupportedField) -> [JSONValue] {
+        var names: [String: String] = [:]
+        var encoded: [JSONValue] = []
+        for message in messages {
+            var json: [String: JSONValue] = ["role": .string(message.role.rawValue), "content": .string(message.content)]
+            if !message.toolCalls.isEmpty {
+                var calls: [JSONValue] = []
+                for call in message.toolCalls {
+                    names[call.id] = call.name
+                    calls.append(["function": ["name": .string(call.name), "arguments": try call.argumentsObject()]])
+                }
+                json["tool_calls"] = .array(calls)
+            }
+            if let id = message.toolCallID, let name = names[id] { json["tool_name"] = .string(name) }
+            encoded.append(.object(json))
+        }
+        return encoded
     }
 
     func completion(from body: JSONValue) throws(CompletionProblem) -> Completion {
-        Completion(
-            text: try body.require("message.content") { $0.stringValue },
-            inputTokens: body["prompt_eval_count"]?.tokenCount ?? 0,
-            outputTokens: body["eval_count"]?.tokenCount ?? 0,
-            model: body["model"]?.stringValue)
+        var answer = StreamAccumulator()
+        _ = try Self.read(body, into: &answer)
+        guard body["message"]?["content"]?.stringValue != nil || answer.hasCalls else { throw .malformed("no message.content in the answer") }
+        return answer.completion
+    }
+
+    func streamParser() -> any ChatStreamParser { OllamaStreamParser() }
+
+    /// One response object (whole, or a streamed line) into the answer; returns the deltas.
+    static func read(_ line: JSONValue, into answer: inout StreamAccumulator) throws(CompletionProblem) -> [ChatDelta] {
+        var deltas: [ChatDelta] = []
+        if answer.model == nil { answer.model = line["model"]?.stringValue }
+        if let text = line["message"]?["content"]?.stringValue, let delta = answer.append(text: text) { deltas.append(delta) }
+        for call in line["message"]?["tool_calls"]?.arrayValue ?? [] {
+            let index = answer.toolCalls.count
+            let name = try call.require("function.name") { $0.stringValue }
+            let arguments = call["function"]?["arguments"].map { $0.stringValue ?? $0.jsonString } ?? "{}"
+            deltas.append(answer.startCall(index: index, id: call["id"]?.stringValue ?? "call_\(index)", name: name, arguments: arguments))
+        }
+        if line["done"] == true {
+            answer.usage = TokenUsage(input: line["prompt_eval_count"]?.tokenCount ?? 0, output: line["eval_count"]?.tokenCount ?? 0)
+            answer.inputCounted = true
+            answer.outputCounted = true
+            answer.finishReason = line["done_reason"] == "length" ? "length" : answer.hasCalls ? "tool_calls" : "stop"
+        }
+        return deltas
     }
 }

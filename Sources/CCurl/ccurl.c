@@ -10,10 +10,9 @@ void ccurl_buffer_free(ccurl_buffer *buffer) {
     buffer->len = buffer->cap = 0;
 }
 
-/* CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION: append; returning less than asked (on
- * out-of-memory) makes libcurl abort the transfer with CURLE_WRITE_ERROR. */
-static size_t append(char *data, size_t size, size_t count, void *userdata) {
-    ccurl_buffer *buffer = userdata;
+/* Returning less than asked (on out-of-memory) makes libcurl abort with CURLE_WRITE_ERROR. */
+size_t ccurl_buffer_append(char *data, size_t size, size_t count, void *ctx) {
+    ccurl_buffer *buffer = ctx;
     size_t n = size * count;
     if (buffer->len + n > buffer->cap) {
         size_t cap = buffer->cap ? buffer->cap : 4096;
@@ -33,8 +32,7 @@ CURLcode ccurl_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT);
 #define SET(option, value) do { CURLcode rc = curl_easy_setopt(curl, option, value); if (rc != CURLE_OK) return rc; } while (0)
 
 CURLcode ccurl_prepare(CURL *curl, const char *url, const char *method, const char *body, size_t len,
-                       const struct curl_slist *headers, long connect_timeout_ms, long timeout_ms,
-                       ccurl_buffer *response_body, ccurl_buffer *response_headers) {
+                       const struct curl_slist *headers, long connect_timeout_ms, long timeout_ms) {
     SET(CURLOPT_URL, url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);
@@ -43,10 +41,6 @@ CURLcode ccurl_prepare(CURL *curl, const char *url, const char *method, const ch
     SET(CURLOPT_TIMEOUT_MS, timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, ""); /* the ABI hands the plugin a decoded body */
     SET(CURLOPT_HTTPHEADER, headers);
-    SET(CURLOPT_WRITEFUNCTION, append);
-    SET(CURLOPT_WRITEDATA, response_body);
-    SET(CURLOPT_HEADERFUNCTION, append);
-    SET(CURLOPT_HEADERDATA, response_headers);
     /* Order matters: NOBODY 0 turns a previous HEAD back into GET, and HTTPGET and POSTFIELDS
      * then pick the method; CUSTOMREQUEST renames it last. */
     int is_post = strcasecmp(method, "POST") == 0;
@@ -65,6 +59,20 @@ CURLcode ccurl_prepare(CURL *curl, const char *url, const char *method, const ch
         SET(CURLOPT_CUSTOMREQUEST, strcasecmp(method, "GET") == 0 ? NULL : method);
     }
     return CURLE_OK;
+}
+
+CURLcode ccurl_receive(CURL *curl, ccurl_receive_fn body, void *body_ctx, ccurl_receive_fn header, void *header_ctx) {
+    SET(CURLOPT_WRITEFUNCTION, body);
+    SET(CURLOPT_WRITEDATA, body_ctx);
+    SET(CURLOPT_HEADERFUNCTION, header);
+    SET(CURLOPT_HEADERDATA, header_ctx);
+    return CURLE_OK;
+}
+
+long ccurl_response_code(CURL *curl) {
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    return status;
 }
 
 CURLcode ccurl_perform(CURL *curl, long *status, long *os_errno, char *error, size_t cap) {

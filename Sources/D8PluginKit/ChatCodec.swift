@@ -1,11 +1,14 @@
 import D8JSON
 
-/// One provider's wire format: a chat request to HTTP, a success body to a completion.
+/// One provider's wire format: a chat request to HTTP, a success body (or a stream) to a completion.
 public protocol ChatCodec: Sendable {
-    /// The HTTP request for one chat (the engine sets the timeout).
-    func httpRequest(for chat: ChatRequest) -> HTTPRequest
-    /// Text, usage and model from a 2xx body.
+    /// The HTTP request for one chat, streamed or not (the engine sets the timeout); a field
+    /// the provider cannot honour is refused by name.
+    func httpRequest(for chat: ChatRequest, stream: Bool) throws(UnsupportedField) -> HTTPRequest
+    /// Text, tool calls, usage and model from a 2xx body.
     func completion(from body: JSONValue) throws(CompletionProblem) -> Completion
+    /// A parser for the provider's streamed answer (a 2xx body, fed as it arrives).
+    func streamParser() -> any ChatStreamParser
     /// A retry delay carried in an error body, in seconds (Gemini's RetryInfo); nil by default.
     func retryAfter(inErrorBody body: JSONValue) -> Int?
 }
@@ -16,18 +19,28 @@ extension ChatCodec {
 
 /// What a provider answered.
 public struct Completion: Sendable, Equatable {
-    public let text: String
-    public let inputTokens: Int
-    public let outputTokens: Int
+    public var text: String
+    public var usage: TokenUsage
     /// The model the provider says it used, when it says.
-    public let model: String?
+    public var model: String?
+    public var toolCalls: [ToolCall] = []
+    /// In OpenAI's words: stop, length, tool_calls, content_filter.
+    public var finishReason: String?
+
+    public init(text: String, usage: TokenUsage, model: String?, toolCalls: [ToolCall] = [], finishReason: String? = nil) {
+        self.text = text
+        self.usage = usage
+        self.model = model
+        self.toolCalls = toolCalls
+        self.finishReason = finishReason
+    }
 
     public init(text: String, inputTokens: Int, outputTokens: Int, model: String?) {
-        self.text = text
-        self.inputTokens = inputTokens
-        self.outputTokens = outputTokens
-        self.model = model
+        self.init(text: text, usage: TokenUsage(input: inputTokens, output: outputTokens), model: model)
     }
+
+    public var inputTokens: Int { usage.input }
+    public var outputTokens: Int { usage.output }
 }
 
 /// Why a 2xx body gave no completion.

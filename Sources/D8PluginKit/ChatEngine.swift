@@ -25,19 +25,34 @@ public struct ChatEngine: Sendable {
     }
 
     public func execute(task: JSONValue) -> ProviderOutcome {
-        let prompt: TaskPrompt
-        do throws(TaskPrompt.Problem) {
-            prompt = try TaskPrompt.build(task: task)
-        } catch {
-            return .fail("\(name): \(error)")
+        let prompt: TaskPrompt, chat: ChatRequest, request: HTTPRequest
+        switch prepare(task: task, stream: false) {
+        case let .success(prepared): (prompt, chat, request) = prepared
+        case let .failure(problem): return .fail(problem.description)
         }
-        let chat = prompt.request(defaultModel: defaultModel, defaultMaxTokens: settings.maxTokens)
-        var request = codec.httpRequest(for: chat)
-        request.timeoutMilliseconds = settings.timeoutMilliseconds
         switch host.send(request) {
         case let .refused(reason): return .fail("\(name): the host refused the request: \(reason)")
         case let .transportError(reason): return .retry("\(name): request failed: \(reason)")
         case let .response(response): return outcome(of: response, prompt: prompt, chat: chat)
+        }
+    }
+
+    /// The prompt, the provider-neutral chat and its HTTP request; a task that cannot be run as
+    /// written (or asks what the provider cannot honour) as the message to fail with.
+    func prepare(task: JSONValue, stream: Bool) -> Result<(TaskPrompt, ChatRequest, HTTPRequest), TaskPrompt.Problem> {
+        do throws(TaskPrompt.Problem) {
+            let prompt = try TaskPrompt.build(task: task)
+            let chat = prompt.request(defaultModel: defaultModel, defaultMaxTokens: settings.maxTokens)
+            var request: HTTPRequest
+            do throws(UnsupportedField) {
+                request = try codec.httpRequest(for: chat, stream: stream)
+            } catch {
+                throw TaskPrompt.Problem("\(error)")
+            }
+            request.timeoutMilliseconds = settings.timeoutMilliseconds
+            return .success((prompt, chat, request))
+        } catch {
+            return .failure(TaskPrompt.Problem("\(name): \(error)"))
         }
     }
 
@@ -53,22 +68,7 @@ public struct ChatEngine: Sendable {
             case let .refused(why): return .fail("\(name): \(why)")
             }
         }
-        var result: [String: JSONValue] = [:]
-        if let parent = prompt.parentGenome {
-            do throws(Genome.Problem) {
-                result["genome"] = try Genome.child(in: completion.text, matching: parent)
-            } catch {
-                return .retry("\(name): \(prompt.taskType): \(error)")
-            }
-        }
-        let model = completion.model.flatMap { $0.isEmpty ? nil : $0 } ?? chat.model
-        let price = prices.price(for: model) ?? prices.price(for: chat.model)
-        result["success"] = true
-        result["output"] = .string(completion.text)
-        result["model"] = .string(model)
-        result["usage"] = ["input_tokens": JSONValue(completion.inputTokens), "output_tokens": JSONValue(completion.outputTokens)]
-        result["cost_usd"] = JSONValue(price?.cost(inputTokens: completion.inputTokens, outputTokens: completion.outputTokens))
-        return .ok(.object(result))
+        return outcome(of: completion, prompt: prompt, chat: chat)
     }
 
     /// A non-2xx answer: retry what may pass (408, 429, 5xx and Anthropic's 529), fail the rest,
@@ -92,4 +92,5 @@ public protocol ChatProviderPlugin: ProviderPlugin {
 extension ChatProviderPlugin {
     public func describe() -> JSONValue { engine.describe() }
     public func execute(task: JSONValue) -> ProviderOutcome { engine.execute(task: task) }
+    public func executeStream(task: JSONValue, delta: (JSONValue) -> Bool) -> ProviderOutcome { engine.executeStream(task: task, delta: delta) }
 }

@@ -47,16 +47,40 @@ func exportExecute(
         CString.write("plugin: execute called without an instance or emit function", to: err, capacity: errCapacity)
         return Int32(D8_FAIL.rawValue)
     }
-    let name = type(of: box.plugin).name
-    let parsed: JSONValue
-    do throws(JSONParseError) {
-        parsed = try JSONValue.parse(task.copiedBytes)
-    } catch {
-        CString.write("\(name): the task is not valid JSON: \(error.reason)", to: err, capacity: errCapacity)
+    guard let parsed = parseTask(task, of: box, err: err, errCapacity: errCapacity) else { return Int32(D8_FAIL.rawValue) }
+    return report(box.plugin.execute(task: parsed), to: Emitter(emit: emit, ctx: ctx), err: err, errCapacity: errCapacity)
+}
+
+/// execute_stream [thread-safe]: as execute, with each delta handed to emit_delta as it comes;
+/// anything but D8_OK from emit_delta tells the plugin the client is gone.
+func exportExecuteStream(
+    _ instance: UnsafeMutableRawPointer?, _ task: d8_str, _ emit: d8_emit_fn?, _ emitDelta: d8_chunk_fn?, _ ctx: UnsafeMutableRawPointer?,
+    _ err: UnsafeMutablePointer<CChar>?, _ errCapacity: Int
+) -> Int32 {
+    guard let box = PluginBox.from(instance), let emit, let emitDelta else {
+        CString.write("plugin: execute_stream called without an instance, emit or emit_delta function", to: err, capacity: errCapacity)
         return Int32(D8_FAIL.rawValue)
     }
-    let emitter = Emitter(emit: emit, ctx: ctx)
-    switch box.plugin.execute(task: parsed) {
+    guard let parsed = parseTask(task, of: box, err: err, errCapacity: errCapacity) else { return Int32(D8_FAIL.rawValue) }
+    let outcome = box.plugin.executeStream(task: parsed) { delta in
+        delta.jsonBytes.withUnsafeBufferPointer { emitDelta(ctx, d8_str($0)) } == Int32(D8_OK.rawValue)
+    }
+    return report(outcome, to: Emitter(emit: emit, ctx: ctx), err: err, errCapacity: errCapacity)
+}
+
+/// The task, copied out of the borrowed view and parsed; nil (err written) when it is not JSON.
+private func parseTask(_ task: d8_str, of box: PluginBox, err: UnsafeMutablePointer<CChar>?, errCapacity: Int) -> JSONValue? {
+    do throws(JSONParseError) {
+        return try JSONValue.parse(task.copiedBytes)
+    } catch {
+        CString.write("\(type(of: box.plugin).name): the task is not valid JSON: \(error.reason)", to: err, capacity: errCapacity)
+        return nil
+    }
+}
+
+/// An outcome as the ABI returns it: the result or the details emitted, the message in err.
+private func report(_ outcome: ProviderOutcome, to emitter: Emitter, err: UnsafeMutablePointer<CChar>?, errCapacity: Int) -> Int32 {
+    switch outcome {
     case let .ok(result):
         emitter.emit(result)
         return Int32(D8_OK.rawValue)

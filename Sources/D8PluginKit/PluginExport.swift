@@ -59,7 +59,7 @@ struct StaticTable: @unchecked Sendable {
             describe: exportDescribe,
             execute: exportExecute,
             destroy: exportDestroy,
-            execute_stream: nil
+            execute_stream: exportExecuteStream
         ))
     }
 }

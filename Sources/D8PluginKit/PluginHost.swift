@@ -5,7 +5,7 @@ internal import D8PluginABI
 /// Sendable because the d8_host struct is immutable and its callbacks are [thread-safe], and
 /// the ABI keeps it valid until `destroy` returns, which outlives every call on the instance.
 public struct PluginHost: @unchecked Sendable {
-    private let host: UnsafePointer<d8_host>
+    let host: UnsafePointer<d8_host>
 
     init(_ host: UnsafePointer<d8_host>) { self.host = host }
 

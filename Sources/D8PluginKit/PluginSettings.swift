@@ -94,6 +94,7 @@ extension PluginSettings {
     }
 
     /// {"<model>": {"input_usd_per_mtok": x, "output_usd_per_mtok": y}}; both required, >= 0.
+    /// Optional: "cached_input_usd_per_mtok" and "cache_write_usd_per_mtok" (else the input rate).
     static func prices(_ value: JSONValue?) throws(PluginSetupError) -> [String: ModelPrice] {
         guard let value, value != .null else { return [:] }
         guard let models = value.objectValue else { throw PluginSetupError("prices must be an object of models, got \(value.kindDescription)") }
@@ -105,7 +106,12 @@ extension PluginSettings {
                 }
                 return number
             }
-            prices[model] = ModelPrice(input: try price("input_usd_per_mtok"), output: try price("output_usd_per_mtok"))
+            func optionalPrice(_ key: String) throws(PluginSetupError) -> Double? {
+                entry[key] == nil || entry[key] == .null ? nil : try price(key)
+            }
+            prices[model] = ModelPrice(
+                input: try price("input_usd_per_mtok"), output: try price("output_usd_per_mtok"),
+                cachedInput: try optionalPrice("cached_input_usd_per_mtok"), cacheWrite: try optionalPrice("cache_write_usd_per_mtok"))
         }
         return prices
     }

@@ -1,17 +1,37 @@
-/// USD per million input and output tokens.
+/// USD per million input and output tokens, and the prompt cache's rates where the provider has
+/// them (nil: billed as plain input).
 public struct ModelPrice: Sendable, Equatable {
     public let input: Double
     public let output: Double
+    /// Input read from the cache.
+    public let cachedInput: Double?
+    /// Input written to the cache (Anthropic's 5-minute cache: 1.25 × input).
+    public let cacheWrite: Double?
 
-    public init(input: Double, output: Double) {
+    public init(input: Double, output: Double, cachedInput: Double? = nil, cacheWrite: Double? = nil) {
         self.input = input
         self.output = output
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+    }
+
+    /// Anthropic's rule: cache reads 0.1 × input, 5-minute cache writes 1.25 × input.
+    public static func anthropic(input: Double, output: Double) -> ModelPrice {
+        ModelPrice(input: input, output: output, cachedInput: input * 0.1, cacheWrite: input * 1.25)
     }
 
     public static let free = ModelPrice(input: 0, output: 0)
 
     public func cost(inputTokens: Int, outputTokens: Int) -> Double {
-        Double(inputTokens) * input / 1e6 + Double(outputTokens) * output / 1e6
+        cost(TokenUsage(input: inputTokens, output: outputTokens))
+    }
+
+    /// (input − cached − written) × input + cached × cached rate + written × write rate
+    /// + output × output, per million tokens. Reasoning tokens are output.
+    public func cost(_ usage: TokenUsage) -> Double {
+        let plain = max(0, usage.input - usage.cachedInput - usage.cacheWrite)
+        return (Double(plain) * input + Double(usage.cachedInput) * (cachedInput ?? input)
+            + Double(usage.cacheWrite) * (cacheWrite ?? input) + Double(usage.output) * output) / 1e6
     }
 }
 

@@ -13,6 +13,20 @@ public protocol ProviderPlugin: Sendable {
     func describe() -> JSONValue
     /// Runs one task (the leased task object) to an outcome.
     func execute(task: JSONValue) -> ProviderOutcome
+    /// Runs one task whose answer is wanted as it is written: `delta` gets each piece in
+    /// OpenAI's chat.completion.chunk delta shape as the provider sends it, and returns false
+    /// when the client is gone (then stop, and fail with the usage spent so far in the details).
+    /// The outcome is the same as `execute`'s. By default: `execute`, then one delta.
+    func executeStream(task: JSONValue, delta: (JSONValue) -> Bool) -> ProviderOutcome
+}
+
+extension ProviderPlugin {
+    public func executeStream(task: JSONValue, delta: (JSONValue) -> Bool) -> ProviderOutcome {
+        let outcome = execute(task: task)
+        guard case let .ok(result) = outcome else { return outcome }
+        guard delta(ChatDelta.wholeAnswer(result)) else { return .fail("\(Self.name): cancelled by the client", details: ChatDelta.spentOnly(result)) }
+        return outcome
+    }
 }
 
 /// The three outcomes of the ABI, with the optional details object

@@ -43,3 +43,11 @@ struct TaskFields {
         return object
     }
 }
+
+extension TaskFields {
+    func optionalInteger(_ key: String) throws(Problem) -> Int? {
+        guard let value = data[key], value != .null else { return nil }
+        guard let number = value.intValue else { throw Problem("data.\(key) must be an integer, got \(value.jsonString)") }
+        return number
+    }
+}

@@ -12,10 +12,14 @@ public struct TaskPrompt: Sendable, Equatable {
     public var maxTokens: Int?
     /// Set for evolution tasks: the child genome must have this parent's keys and value kinds.
     public var parentGenome: [String: JSONValue]?
+    /// What only `chat` tasks carry (top_p, stop, seed, response_format, tools, tool_choice).
+    public var options = ChatOptions()
 
     /// The chat request, with the worker type's defaults where the task sets nothing.
     public func request(defaultModel: String, defaultMaxTokens: Int) -> ChatRequest {
-        ChatRequest(model: model ?? defaultModel, system: system, messages: messages, temperature: temperature, maxTokens: maxTokens ?? defaultMaxTokens)
+        var chat = ChatRequest(model: model ?? defaultModel, system: system, messages: messages, temperature: temperature, maxTokens: maxTokens ?? defaultMaxTokens)
+        options.apply(to: &chat)
+        return chat
     }
 
     /// A task that cannot be run as written (permanent: retrying would not help).
@@ -31,6 +35,7 @@ public struct TaskPrompt: Sendable, Equatable {
         let fields = TaskFields(data)
         var prompt: TaskPrompt
         switch type {
+        case _ where isChat(type): prompt = try chat(type, fields)
         case "agent_action": prompt = try messagesPrompt(type, fields)
         case "code_generation": prompt = try codeGeneration(fields)
         case "evolution_crossover": prompt = try crossover(fields)

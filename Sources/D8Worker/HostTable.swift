@@ -22,7 +22,7 @@ final class HostTable: @unchecked Sendable { // immutable after init; the C stru
             host_data: nil,
             log: hostLog,
             http: hostHTTP,
-            http_stream: nil
+            http_stream: hostHTTPStream
         ))
         pointer.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
@@ -64,29 +64,17 @@ private func hostHTTP(
         ErrorBuffer.write(reason, to: err, capacity: errCapacity)
         return Int32(D8_FAIL.rawValue)
     }
-    guard let request, let onResponse else { return refused("http: the request or on_response is NULL") }
-    let req = request.pointee
-    guard req.struct_size >= MemoryLayout<d8_http_request>.size else {
-        return refused("http: struct_size \(req.struct_size) is smaller than this host's d8_http_request (\(MemoryLayout<d8_http_request>.size))")
+    guard request != nil, let onResponse else { return refused("http: the request or on_response is NULL") }
+    let req: HostRequest
+    switch HostRequest.read(request, call: "http") {
+    case let .success(read): req = read
+    case let .failure(reason): return refused(reason.description)
     }
-    guard req.header_count == 0 || req.headers != nil else { return refused("http: headers is NULL but header_count is \(req.header_count)") }
-    guard let url = String(validating: req.url.bytes, as: UTF8.self) else { return refused("http: the URL is not UTF-8") }
-    let headers = (0..<req.header_count).map { i in
-        HTTPHeader(name: String(decoding: req.headers[i].name.bytes, as: UTF8.self), value: String(decoding: req.headers[i].value.bytes, as: UTF8.self))
-    }
-    let method = String(decoding: req.method.bytes, as: UTF8.self)
-    let timeout: Duration? = req.timeout_ms == 0 ? nil : .milliseconds(req.timeout_ms)
-
-    switch HTTPTransport.shared.send(method: method, url: url, headers: headers, body: req.body.bytes, timeout: timeout) {
+    switch HTTPTransport.shared.send(method: req.method, url: req.url, headers: req.headers, body: req.body, timeout: req.timeout) {
     case let .refused(reason):
         return refused("http: \(reason)")
     case let .transportError(message):
-        Array(message.utf8).withUnsafeBufferPointer { text in
-            var response = d8_http_response(
-                struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: 0, headers: nil, header_count: 0,
-                body: d8_str(ptr: nil, len: 0), error: d8_str(text))
-            onResponse(ctx, &response)
-        }
+        deliverNoAnswer(message, to: onResponse, ctx: ctx)
         ErrorBuffer.write(message, to: err, capacity: errCapacity)
         return Int32(D8_RETRY.rawValue)
     case let .response(answer):
@@ -95,12 +83,27 @@ private func hostHTTP(
     }
 }
 
+/// Calls on_response (or on_head) with status 0 and `error`: no HTTP answer came.
+func deliverNoAnswer(_ message: String, to onResponse: d8_http_response_fn, ctx: UnsafeMutableRawPointer?) {
+    Array(message.utf8).withUnsafeBufferPointer { text in
+        var response = d8_http_response(
+            struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: 0, headers: nil, header_count: 0,
+            body: d8_str(ptr: nil, len: 0), error: d8_str(text))
+        onResponse(ctx, &response)
+    }
+}
+
 /// Calls on_response with views of `answer`: every name and value lives in one byte buffer
 /// that, like the header array, is only valid during the call, as the ABI says.
 private func deliver(_ answer: HTTPResponse, to onResponse: d8_http_response_fn, ctx: UnsafeMutableRawPointer?) {
+    deliver(status: answer.status, headers: answer.headers, body: answer.body, to: onResponse, ctx: ctx)
+}
+
+/// Calls on_response (or on_head, with an empty body) with views valid only during the call.
+func deliver(status: Int, headers: [HTTPHeader], body: [UInt8], to onResponse: d8_http_response_fn, ctx: UnsafeMutableRawPointer?) {
     var text: [UInt8] = []
     var ranges: [(name: Range<Int>, value: Range<Int>)] = []
-    for header in answer.headers {
+    for header in headers {
         let nameStart = text.count
         text += header.name.utf8
         let valueStart = text.count
@@ -112,9 +115,9 @@ private func deliver(_ answer: HTTPResponse, to onResponse: d8_http_response_fn,
             d8_header(name: d8_str(UnsafeBufferPointer(rebasing: text[range.name])), value: d8_str(UnsafeBufferPointer(rebasing: text[range.value])))
         }
         views.withUnsafeBufferPointer { views in
-            answer.body.withUnsafeBufferPointer { body in
+            body.withUnsafeBufferPointer { body in
                 var response = d8_http_response(
-                    struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: Int32(clamping: answer.status),
+                    struct_size: UInt32(MemoryLayout<d8_http_response>.size), status: Int32(clamping: status),
                     headers: views.baseAddress, header_count: views.count, body: d8_str(body), error: d8_str(ptr: nil, len: 0))
                 onResponse(ctx, &response)
             }

@@ -54,11 +54,16 @@ struct PluginFunctions {
     typealias Describe = @convention(c) (UnsafeMutableRawPointer?, d8_emit_fn?, UnsafeMutableRawPointer?) -> Int32
     typealias Execute = @convention(c) (UnsafeMutableRawPointer?, d8_str, d8_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int32
     typealias Destroy = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    typealias ExecuteStream = @convention(c) (
+        UnsafeMutableRawPointer?, d8_str, d8_emit_fn?, d8_chunk_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int32
 
     let create: Create
     let describe: Describe
     let execute: Execute
     let destroy: Destroy
+    /// Appended in d8 0.3: nil when the plugin's table is older (shorter) or leaves it NULL;
+    /// streamed tasks then go through `execute`, answered as one delta.
+    let executeStream: ExecuteStream?
 }
 
 extension d8_str {

@@ -6,9 +6,9 @@ import Logging
 /// `deinit`, once, after every `execute` has returned (a call in progress holds a reference).
 public final class PluginInstance: @unchecked Sendable { // describe/execute are [thread-safe] per the ABI; the rest is immutable
     public let plugin: LoadedPlugin
-    private let instance: UnsafeMutableRawPointer
+    let instance: UnsafeMutableRawPointer
     private let host: HostTable // must outlive `destroy`: released after deinit's body
-    private let logger: Logger
+    let logger: Logger
 
     init(plugin: LoadedPlugin, instance: UnsafeMutableRawPointer, host: HostTable, logger: Logger) {
         self.plugin = plugin
@@ -43,7 +43,12 @@ public final class PluginInstance: @unchecked Sendable { // describe/execute are
                 }
             }
         }
-        let emitted = collector.bytes.map(Self.parseObject)
+        return outcome(status: status, error: error, emitted: collector.bytes)
+    }
+
+    /// The ABI's status and what was emitted, as an outcome.
+    func outcome(status: Int32, error: ErrorBuffer, emitted bytes: [UInt8]?) -> PluginOutcome {
+        let emitted = bytes.map(Self.parseObject)
         switch status {
         case Int32(D8_OK.rawValue):
             switch emitted {
@@ -75,7 +80,7 @@ public final class PluginInstance: @unchecked Sendable { // describe/execute are
     }
 
     /// A JSON object, or why the bytes are not one.
-    private static func parseObject(_ bytes: [UInt8]) -> Result<JSONValue, ParseFailure> {
+    static func parseObject(_ bytes: [UInt8]) -> Result<JSONValue, ParseFailure> {
         do throws(JSONParseError) {
             let value = try JSONValue.parse(bytes)
             guard case .object = value else { return .failure(ParseFailure("expected an object, got \(value.kindDescription)")) }
@@ -94,13 +99,13 @@ struct ParseFailure: Error, CustomStringConvertible {
 
 /// Collects what a plugin emits during one call. A contract-breaking second emit is ignored.
 /// Only the calling thread touches it (the ABI calls emit before the call returns).
-private final class EmitCollector {
+class EmitCollector {
     var bytes: [UInt8]?
 }
 
 /// The d8_emit_fn: ctx is an unretained EmitCollector kept alive by withExtendedLifetime around
 /// the call, and the view is copied before returning, as the ABI requires.
-private func collectEmit(_ ctx: UnsafeMutableRawPointer?, _ json: d8_str) {
+func collectEmit(_ ctx: UnsafeMutableRawPointer?, _ json: d8_str) {
     guard let ctx else { return }
     let collector = Unmanaged<EmitCollector>.fromOpaque(ctx).takeUnretainedValue()
     if collector.bytes == nil { collector.bytes = json.bytes }

@@ -10,6 +10,9 @@ public enum PluginLoader {
     /// (D8_PLUGIN_MIN_SIZE, a macro Swift cannot import).
     static let minimumTableSize = MemoryLayout<d8_plugin>.offset(of: \.destroy)! + MemoryLayout<UnsafeRawPointer>.size
 
+    /// D8_STRUCT_END(d8_plugin, execute_stream): a table this long carries the field.
+    static let executeStreamEnd = MemoryLayout<d8_plugin>.offset(of: \.execute_stream)! + MemoryLayout<UnsafeRawPointer>.size
+
     /// Opens the plugin at `path` and checks its table before calling anything else in it:
     /// entry symbol, non-NULL table, ABI version, table size, function pointers, name and version.
     /// The library is never closed (see `DLHandle`).
@@ -43,7 +46,10 @@ public enum PluginLoader {
         guard let destroy = copy.destroy else { throw .incompleteTable(path, missing: "destroy function") }
         return LoadedPlugin(
             path: path, name: String(cString: name), version: String(cString: version), abiVersion: abi,
-            functions: PluginFunctions(create: create, describe: describe, execute: execute, destroy: destroy)
+            functions: PluginFunctions(
+                create: create, describe: describe, execute: execute, destroy: destroy,
+                // D8_STRUCT_HAS: a size that ends inside the field must not yield half a pointer.
+                executeStream: Int(size) >= executeStreamEnd ? copy.execute_stream : nil)
         )
     }
 

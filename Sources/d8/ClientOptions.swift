@@ -23,9 +23,9 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    var client: D8Client {
-        D8Client(orchestrator: url, key: key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"])
-    }
+    var resolvedKey: String? { key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"] }
+
+    var client: D8Client { D8Client(orchestrator: url, key: resolvedKey) }
 
     /// Runs a command's work with the client; a `D8ClientError` ends the command with its
     /// message and exit status.

@@ -6,7 +6,7 @@ struct D8: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d8",
         abstract: "d8: a distributed LLM task gateway.",
-        subcommands: [Serve.self, Worker.self, Plugins.self, CheckConfig.self, Submit.self, Status.self, Job.self, Stats.self, Workers.self, Queue.self]
+        subcommands: [Serve.self, Worker.self, Plugins.self, CheckConfig.self, Submit.self, Status.self, Job.self, Chat.self, Stats.self, Workers.self, Queue.self]
     )
 
     /// ArgumentParser's own `main`, except that usage and config errors exit with 2 (d8's

@@ -42,21 +42,35 @@ public struct APIEndpoint: Sendable {
         return call(route.method, path, body: body, timeout: timeout)
     }
 
-    package func call(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Duration) -> Result<JSONValue, APICallError> {
-        var headers = [HTTPHeader(name: "Accept", value: "application/json")]
-        if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
-        if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
+    package func call(_ method: String, _ path: String, body: JSONValue? = nil, headers extra: [HTTPHeader] = [], timeout: Duration) -> Result<JSONValue, APICallError> {
+        var headers = self.headers(json: body != nil) + extra
+        headers.append(HTTPHeader(name: "Accept", value: "application/json"))
         let url = baseURL + path
         switch HTTPTransport.shared.send(method: method, url: url, headers: headers, body: body?.jsonBytes ?? [], timeout: timeout) {
         case let .refused(reason), let .transportError(reason):
             return .failure(.unreachable(url: baseURL, reason: reason))
         case let .response(answer):
-            let json = (try? JSONValue.parse(answer.body)) ?? .null
-            guard (200..<300).contains(answer.status) else {
-                let message = json["error"]?.stringValue ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
-                return .failure(.rejected(status: answer.status, code: json["code"]?.stringValue, message: message))
-            }
-            return .success(json)
+            guard (200..<300).contains(answer.status) else { return .failure(Self.rejection(status: answer.status, body: answer.body)) }
+            return .success((try? JSONValue.parse(answer.body)) ?? .null)
         }
+    }
+
+    /// The bearer token, and the content type of a JSON body.
+    package func headers(json: Bool) -> [HTTPHeader] {
+        var headers: [HTTPHeader] = []
+        if json { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
+        if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
+        return headers
+    }
+
+    /// A non-2xx answer in words: d8's `{"error","code"}`, OpenAI's `{"error":{"message","code"}}`,
+    /// or the start of whatever else came.
+    package static func rejection(status: Int, body: [UInt8]) -> APICallError {
+        let json = (try? JSONValue.parse(body)) ?? .null
+        if let error = json["error"], case .object = error {
+            return .rejected(status: status, code: error["code"]?.stringValue, message: error["message"]?.stringValue ?? "")
+        }
+        let message = json["error"]?.stringValue ?? String(decoding: body.prefix(200), as: UTF8.self)
+        return .rejected(status: status, code: json["code"]?.stringValue, message: message)
     }
 }

@@ -32,34 +32,56 @@ package final class HTTPTransport: @unchecked Sendable { // mutable state is the
     /// Performs one exchange. `timeout` bounds the whole exchange (nil: `defaultTimeout`).
     /// Redirects are not followed: the plugin sees the 3xx.
     package func send(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> HTTPResult {
+        let responseBody = Buffer(), responseHeaders = Buffer()
+        defer { responseBody.free(); responseHeaders.free() }
+        let ended = exchange(method: method, url: url, headers: headers, body: body, timeout: timeout) { curl in
+            ccurl_receive(curl, ccurl_buffer_append, responseBody.pointer, ccurl_buffer_append, responseHeaders.pointer)
+        }
+        switch ended {
+        case let .refused(reason): return .refused(reason)
+        case let .failed(_, _, message): return .transportError(message)
+        case let .done(status):
+            return .response(HTTPResponse(status: status, headers: HTTPHeaderParser.parse(responseHeaders.bytes), body: responseBody.bytes))
+        }
+    }
+
+    /// How `exchange` ended: libcurl's code and its plugin-facing reason when it failed.
+    enum Exchange {
+        case done(status: Int)
+        case failed(CURLcode, errno: Int32, message: String)
+        case refused(String)
+    }
+
+    /// The checks, a pooled handle, prepare, `receive` (where the answer goes), perform.
+    func exchange(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration?,
+                  receive: (UnsafeMutableRawPointer) -> CURLcode) -> Exchange {
         if let reason = HTTPRequestCheck.refusal(method: method, url: url, headers: headers) { return .refused(reason) }
-        guard Self.globalInit == CURLE_OK else { return .transportError("libcurl failed to initialise") }
-        guard let handle = take() else { return .transportError("libcurl could not create a handle") }
+        guard Self.globalInit == CURLE_OK else { return .failed(CURLE_FAILED_INIT, errno: 0, message: "libcurl failed to initialise") }
+        guard let handle = take() else { return .failed(CURLE_FAILED_INIT, errno: 0, message: "libcurl could not create a handle") }
         defer { giveBack(handle) }
-        guard let list = HeaderList(headers) else { return .transportError("out of memory building the request headers") }
+        guard let list = HeaderList(headers) else { return .failed(CURLE_OUT_OF_MEMORY, errno: 0, message: "out of memory building the request headers") }
         defer { list.free() }
 
         let timeoutMs = Int((timeout ?? Self.defaultTimeout).milliseconds)
-        let responseBody = Buffer(), responseHeaders = Buffer()
-        defer { responseBody.free(); responseHeaders.free() }
         var status = 0, osErrno = 0
         var detail = [CChar](repeating: 0, count: 512)
         let code = body.withUnsafeBufferPointer { bytes in
             // Nothing is sent unless prepare succeeded; its failures (say, a URL libcurl rejects) are refusals.
-            let prepared = ccurl_prepare(
+            var prepared = ccurl_prepare(
                 handle.curl, url, method, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count,
-                list.head, Int(Self.connectTimeout.milliseconds), timeoutMs, responseBody.pointer, responseHeaders.pointer)
+                list.head, Int(Self.connectTimeout.milliseconds), timeoutMs)
+            if prepared == CURLE_OK { prepared = receive(handle.curl) }
             guard prepared == CURLE_OK else { return prepared }
             return ccurl_perform(handle.curl, &status, &osErrno, &detail, detail.count)
         }
         let message = String(decoding: detail.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch code {
         case CURLE_OK:
-            return .response(HTTPResponse(status: status, headers: HTTPHeaderParser.parse(responseHeaders.bytes), body: responseBody.bytes))
+            return .done(status: status)
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT:
             return .refused("libcurl refused the request: \(String(cString: curl_easy_strerror(code)))")
         default:
-            return .transportError(Self.describe(code, errno: Int32(osErrno), detail: message, timeoutMs: timeoutMs))
+            return .failed(code, errno: Int32(osErrno), message: Self.describe(code, errno: Int32(osErrno), detail: message, timeoutMs: timeoutMs))
         }
     }
 
@@ -79,12 +101,12 @@ package final class HTTPTransport: @unchecked Sendable { // mutable state is the
         }
     }
 
-    private func take() -> EasyHandle? {
+    func take() -> EasyHandle? {
         if let handle = idle.withLock({ $0.popLast() }) { return handle }
         return curl_easy_init().map(EasyHandle.init)
     }
 
-    private func giveBack(_ handle: EasyHandle) {
+    func giveBack(_ handle: EasyHandle) {
         let kept = idle.withLock { handles in
             guard handles.count < maxIdle else { return false }
             handles.append(handle)
@@ -92,46 +114,4 @@ package final class HTTPTransport: @unchecked Sendable { // mutable state is the
         }
         if !kept { curl_easy_cleanup(handle.curl) }
     }
-}
-
-/// A CURL easy handle; only one request uses it at a time (it is out of the pool meanwhile).
-private struct EasyHandle: @unchecked Sendable {
-    let curl: UnsafeMutableRawPointer
-}
-
-/// A ccurl_buffer at a stable address: libcurl keeps the pointer from prepare until perform ends.
-private struct Buffer {
-    let pointer = UnsafeMutablePointer<ccurl_buffer>.allocate(capacity: 1)
-
-    init() { pointer.initialize(to: ccurl_buffer(data: nil, len: 0, cap: 0)) }
-
-    var bytes: [UInt8] {
-        guard let data = pointer.pointee.data else { return [] }
-        return Array(UnsafeRawBufferPointer(start: data, count: pointer.pointee.len))
-    }
-
-    func free() {
-        ccurl_buffer_free(pointer)
-        pointer.deallocate()
-    }
-}
-
-/// The request headers as a curl_slist ("Name: value", or "Name;" for an empty value, which is
-/// libcurl's spelling). Adds an empty "Expect:" so libcurl never waits for a 100-continue.
-private struct HeaderList {
-    private(set) var head: UnsafeMutablePointer<curl_slist>?
-
-    init?(_ headers: [HTTPHeader]) {
-        var lines = headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
-        if !headers.contains(where: { $0.name.lowercased() == "expect" }) { lines.append("Expect:") }
-        for line in lines {
-            guard let appended = curl_slist_append(head, line) else {
-                free()
-                return nil
-            }
-            head = appended
-        }
-    }
-
-    func free() { curl_slist_free_all(head) }
 }
