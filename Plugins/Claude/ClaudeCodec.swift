@@ -16,8 +16,8 @@ struct ClaudeCodec: ChatCodec {
 
     func httpRequest(for chat: ChatRequest, stream: Bool) throws(UnsupportedField) -> HTTPRequest {
         // The Messages API has neither: refusing beats an answer the client did not ask for.
-        if chat.seed != nil { throw UnsupportedField("claude: seed") }
-        if chat.jsonObject { throw UnsupportedField("claude: response_format json_object") }
+        if chat.seed != nil { throw UnsupportedField("seed") }
+        if chat.jsonObject { throw UnsupportedField("response_format json_object") }
         var body: [String: JSONValue] = [
             "model": .string(chat.model),
             "max_tokens": JSONValue(chat.maxTokens),

@@ -17,7 +17,7 @@ enum GeminiContents {
             switch message.role {
             case .tool:
                 let id = message.toolCallID ?? ""
-                guard let name = names[id] else { throw UnsupportedField("gemini: a tool message whose tool_call_id '\(id)' matches no assistant tool call") }
+                guard let name = names[id] else { throw UnsupportedField("a tool message whose tool_call_id '\(id)' matches no assistant tool call") }
                 responses.append(["functionResponse": ["name": .string(name), "response": response(message.content)]])
             case .user:
                 flushResponses()

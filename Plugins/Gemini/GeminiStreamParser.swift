@@ -37,14 +37,14 @@ struct GeminiStreamParser: EventStreamParser {
         if let version = response["modelVersion"]?.stringValue { sofar.model = version }
         if let usage = response["usageMetadata"], usage.objectValue != nil {
             sofar.usage = GeminiCodec.usage(usage)
-            sofar.inputCounted = true
-            sofar.outputCounted = true
+            sofar.inputCounted = usage["promptTokenCount"] != nil
         }
         guard let candidate = response["candidates"]?.arrayValue?.first else { return [] }
         let deltas = GeminiContents.read(candidate, into: &sofar)
         if let raw = candidate["finishReason"]?.stringValue {
             reason = raw
             finished = true
+            sofar.outputCounted = true // the last event's counts are the answer's
         }
         return deltas
     }

@@ -23,8 +23,8 @@ struct OllamaCodec: ChatCodec {
         switch chat.toolChoice {
         case nil, .auto?: if !chat.tools.isEmpty { body["tools"] = .array(chat.tools.map(\.openAIJSON)) }
         case .none?: break // no tools offered: none can be called
-        case .required?: throw UnsupportedField("ollama: tool_choice 'required'")
-        case .function?: throw UnsupportedField("ollama: tool_choice naming a function")
+        case .required?: throw UnsupportedField("tool_choice 'required'")
+        case .function?: throw UnsupportedField("tool_choice naming a function")
         }
         return HTTPRequest(url: url, headers: [HTTPHeader("Content-Type", "application/json")], body: JSONValue.object(body).jsonBytes, timeoutMilliseconds: 0)
     }

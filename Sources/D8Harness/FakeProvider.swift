@@ -74,6 +74,11 @@ public final class FakeProvider: Sendable {
             recorded.withLock { $0.append(request) }
             let reply = handler(request)
             if reply.delay > .zero, !sleep(reply.delay) { return }
+            if let events = reply.events {
+                let gzip = request.header("accept-encoding")?.contains("gzip") == true
+                guard FakeStreamWriter(connection: connection, gzip: gzip).send(reply, events: events) else { return }
+                continue
+            }
             guard FakeSocket.send(reply.encoded(), on: connection) else { return }
         }
     }
@@ -121,12 +126,25 @@ extension FakeProvider {
         public var headers: [(name: String, value: String)]
         public var body: [UInt8]
         public var delay: Duration
+        /// A streamed body instead of `body`: these pieces, each sent as it is (chunked, gzip
+        /// when the client accepts it), as streaming providers do.
+        public var events: [[UInt8]]?
+        /// Hang up after the pieces without ending the body: a stream cut in the middle.
+        public var cut = false
 
         public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], delay: Duration = .zero) {
             self.status = status
             self.headers = headers
             self.body = body
             self.delay = delay
+        }
+
+        /// A 200 streamed in `events` (server-sent events, NDJSON lines...).
+        public static func streamed(_ events: [String], contentType: String, cut: Bool = false) -> Reply {
+            var reply = Reply(status: 200, headers: [("content-type", contentType)])
+            reply.events = events.map { Array($0.utf8) }
+            reply.cut = cut
+            return reply
         }
 
         /// A JSON body with `content-type: application/json`.

@@ -46,7 +46,7 @@ public struct OpenAIChatCodec: ChatCodec {
     }
 
     public func completion(from body: JSONValue) throws(CompletionProblem) -> Completion {
-        let message = try body.require("choices[0].message") { $0.objectValue }
+        guard let message = body["choices"]?.arrayValue?.first?["message"] else { throw .malformed("no choices[0].message.content in the answer") }
         let calls = try (message["tool_calls"]?.arrayValue ?? []).map { call throws(CompletionProblem) in
             ToolCall(id: try call.require("id") { $0.stringValue }, name: try call.require("function.name") { $0.stringValue },
                      arguments: try call.require("function.arguments") { $0.stringValue })
@@ -55,7 +55,7 @@ public struct OpenAIChatCodec: ChatCodec {
         guard text != nil || !calls.isEmpty else { throw .malformed("no choices[0].message.content in the answer") }
         var usage = TokenUsage(input: 0, output: 0)
         if usageRequired || body["usage"] != nil {
-            usage = try Self.usage(try body.require("usage") { $0.objectValue.map(JSONValue.object) })
+            usage = try Self.usage(body["usage"])
         }
         let reason = body["choices"]?.arrayValue?.first?["finish_reason"]?.stringValue
         return Completion(text: text ?? "", usage: usage, model: body["model"]?.stringValue, toolCalls: calls, finishReason: reason.map(Self.finishReason))
@@ -65,11 +65,13 @@ public struct OpenAIChatCodec: ChatCodec {
 
     /// prompt_tokens and completion_tokens, with prompt_tokens_details.cached_tokens and
     /// completion_tokens_details.reasoning_tokens (both included in the totals).
-    static func usage(_ usage: JSONValue) throws(CompletionProblem) -> TokenUsage {
-        TokenUsage(
-            input: try usage.require("prompt_tokens") { $0.tokenCount }, output: try usage.require("completion_tokens") { $0.tokenCount },
-            cachedInput: usage["prompt_tokens_details"]?["cached_tokens"]?.tokenCount ?? 0,
-            reasoning: usage["completion_tokens_details"]?["reasoning_tokens"]?.tokenCount ?? 0)
+    static func usage(_ usage: JSONValue?, named name: String = "usage") throws(CompletionProblem) -> TokenUsage {
+        guard let input = usage?["prompt_tokens"]?.tokenCount else { throw .malformed("no \(name).prompt_tokens in the answer") }
+        guard let output = usage?["completion_tokens"]?.tokenCount else { throw .malformed("no \(name).completion_tokens in the answer") }
+        return TokenUsage(
+            input: input, output: output,
+            cachedInput: usage?["prompt_tokens_details"]?["cached_tokens"]?.tokenCount ?? 0,
+            reasoning: usage?["completion_tokens_details"]?["reasoning_tokens"]?.tokenCount ?? 0)
     }
 
     /// OpenAI's words already; the legacy function_call is a tool call.

@@ -46,7 +46,7 @@ public struct TaskPrompt: Sendable, Equatable {
         }
         prompt.model = try fields.optionalString("model")
         prompt.temperature = try fields.optionalNumber("temperature")
-        prompt.maxTokens = try fields.optionalPositiveInteger("max_tokens")
+        prompt.maxTokens = try fields.optionalPositiveInteger("max_tokens") ?? prompt.maxTokens // chat: max_completion_tokens
         return prompt
     }
 

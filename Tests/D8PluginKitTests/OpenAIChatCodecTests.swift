@@ -6,7 +6,7 @@ import Testing
     let chat = ChatRequest(model: "m", system: "sys", messages: [ChatMessage(.user, "hi")], temperature: 0.5, maxTokens: 10)
 
     @Test func requestPutsSystemFirstAndSendsTheKey() throws {
-        let request = OpenAIChatCodec(baseURL: "http://h/v1", apiKey: "k", usageRequired: true).httpRequest(for: chat)
+        let request = OpenAIChatCodec(baseURL: "http://h/v1", apiKey: "k", usageRequired: true).httpRequest(for: chat, stream: false)
         #expect(request.url == "http://h/v1/chat/completions")
         #expect(request.headers.contains(HTTPHeader("Authorization", "Bearer k")))
         #expect(try JSONValue.parse(request.body) == [
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func noKeyNoAuthorization() {
-        let request = OpenAIChatCodec(baseURL: "http://h", path: "/v1/chat/completions", apiKey: nil, usageRequired: false).httpRequest(for: chat)
+        let request = OpenAIChatCodec(baseURL: "http://h", path: "/v1/chat/completions", apiKey: nil, usageRequired: false).httpRequest(for: chat, stream: false)
         #expect(request.url == "http://h/v1/chat/completions")
         #expect(!request.headers.contains { $0.name == "Authorization" })
     }

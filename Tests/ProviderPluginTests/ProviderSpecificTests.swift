@@ -35,7 +35,7 @@ import Testing
 
     @Test func claudeJoinsTextBlocksAndPricesDatedSnapshots() throws {
         let run = try PluginUnderTest(.claude) { _ in
-            .json(["model": "claude-haiku-4-5-20251001", "content": [["type": "text", "text": "a"], ["type": "tool_use", "id": "x"], ["type": "text", "text": "b"]],
+            .json(["model": "claude-haiku-4-5-20251001", "content": [["type": "text", "text": "a"], ["type": "tool_use", "id": "x", "name": "f", "input": ["a": 1]], ["type": "text", "text": "b"]],
                    "stop_reason": "end_turn", "usage": ["input_tokens": 1000, "output_tokens": 100]])
         }
         guard case let .ok(result) = run.execute(Tasks.agentAction) else {
@@ -43,6 +43,7 @@ import Testing
             return
         }
         #expect(result["output"] == "ab")
+        #expect(result["tool_calls"] == [["id": "x", "type": "function", "function": ["name": "f", "arguments": #"{"a":1}"#]]])
         #expect(result["model"] == "claude-haiku-4-5-20251001")
         #expect(result["cost_usd"] == .number(1000.0 * 1 / 1e6 + 100.0 * 5 / 1e6))
     }
