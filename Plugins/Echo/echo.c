@@ -212,6 +212,7 @@ static void echo_destroy(void *instance) {
 static const d8_plugin echo_plugin = {
     sizeof(d8_plugin), D8_PLUGIN_ABI_VERSION, "echo", "1.0.0",
     echo_create, echo_describe, echo_execute, echo_destroy,
+    NULL, /* execute_stream: streamed tasks get the output as one delta */
 };
 
 /* The one exported symbol: cheap and side-effect free, since `d8 plugins` calls it to list. */

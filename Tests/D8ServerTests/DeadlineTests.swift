@@ -44,7 +44,7 @@ struct DeadlineTests {
             let client = server.client
             try await client.register("cheap", type: "cheap", slots: 4)
             _ = try await client.submit("chat", data: RoutingTests.data)
-            let held = try #require(try await client.post("/api/tasks/submit", ["type": "chat", "data": RoutingTests.data, "deadline_in": 0.5])["task_id"]?.stringValue)
+            let held = try #require(try await client.post("/api/tasks/submit", ["type": "chat", "data": RoutingTests.data, "deadline_in": 2])["task_id"]?.stringValue)
             #expect(try await client.poll("cheap", max: 4)["tasks"]?.arrayValue?.count == 1)
             #expect(try await client.status(held)["d8_status"] == "held")
             #expect(await eventually { try await client.status(held)["d8_status"] == "expired" })
