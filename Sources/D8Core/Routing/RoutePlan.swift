@@ -18,6 +18,11 @@ public struct RoutePlan: Sendable, Equatable {
     public struct Exclusion: Sendable, Equatable {
         public let workerType: String
         public let reason: String
+
+        public init(workerType: String, reason: String) {
+            self.workerType = workerType
+            self.reason = reason
+        }
     }
 
     public var candidates: [Candidate]

@@ -24,6 +24,21 @@ struct ModelCatalog: Sendable {
         throw Self.notFound(model)
     }
 
+    /// A field no worker type of the route can honour is a 400 naming it (and the types);
+    /// those that cannot are left out of the task's plan.
+    func checkFields(of data: JSONValue, taskType: String) throws(OpenAIError) {
+        guard let route = config.taskType(named: taskType)?.route else { return }
+        var refusals: [(type: String, field: String)] = []
+        for name in route {
+            guard let index = config.workerTypeIndex(named: name) else { continue }
+            guard let field = ChatFieldSupport.unhonoured(by: config.workerTypes[index], data: data) else { return }
+            refusals.append((name, field))
+        }
+        guard let first = refusals.first else { return }
+        let who = refusals.map { "\($0.type) cannot honour '\($0.field)'" }.joined(separator: ", ")
+        throw .invalid(first.field, "no worker type of this model's route can serve the request: \(who)", code: "unsupported_parameter")
+    }
+
     static func notFound(_ model: String) -> OpenAIError {
         OpenAIError(status: 404, "The model '\(model)' does not exist: name an alias of 'models:', a worker type, or '<worker type>/<model>' (GET /v1/models lists them)",
                     type: "invalid_request_error", param: "model", code: "model_not_found")

@@ -25,6 +25,7 @@ struct OpenAIController {
         let options = try FrontDoorOptions(request.headers, config: config.frontDoor)
         var data = chat.data
         if let model = choice.providerModel { data["model"] = .string(model) }
+        try catalog.checkFields(of: .object(data), taskType: choice.taskType)
         let now = Orchestrator.epochNow()
         var submission = Submission(type: choice.taskType, data: .object(data), priority: options.priority,
                                     idempotencyKey: options.idempotencyKey, maxCostUSD: options.maxCostUSD,
@@ -44,8 +45,9 @@ struct OpenAIController {
     }
 
     @Sendable func model(_ request: Request, context: D8RequestContext) async throws -> Response {
-        let parts: [String?] = [context.parameters.get("model"), context.parameters.get("provider_model")]
-        let id = parts.compactMap { $0 }.joined(separator: "/")
+        // The SDKs percent-encode the slash of "groq/llama-..." as often as not.
+        var id = try context.pathParameter("model")
+        if context.parameters.get("provider_model") != nil { id += "/" + (try context.pathParameter("provider_model")) }
         guard catalog.models(online: orchestrator.onlineModels()).contains(id) else { throw ModelCatalog.notFound(id) }
         return .json(ModelCatalog.entry(id, created: Int(Orchestrator.epochNow())))
     }

@@ -14,6 +14,15 @@ extension Scheduler {
         var plan = TaskRouter.plan(
             route: type.route, strategy: type.strategy, ceilingUSD: ceilings.min(), tokens: tokens,
             price: { prices.price($0) }, speed: { runTimes[$0]?.median })
+        // A front-door request goes only where its fields can be honoured.
+        if live.record.type.hasPrefix(D8Config.chatTaskPrefix) {
+            for candidate in plan.candidates {
+                guard let index = config.workerTypeIndex(named: candidate.workerType),
+                      let field = ChatFieldSupport.unhonoured(by: config.workerTypes[index], data: live.data) else { continue }
+                plan.candidates.removeAll { $0.workerType == candidate.workerType }
+                plan.excluded.append(.init(workerType: candidate.workerType, reason: "its plugin cannot honour '\(field)'"))
+            }
+        }
         // Fallback: a worker type that failed this task is tried again only after the others.
         let failed = live.failedOn
         if !failed.isEmpty {

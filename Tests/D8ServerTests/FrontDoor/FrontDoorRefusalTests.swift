@@ -73,3 +73,34 @@ struct FrontDoorRefusalTests {
         }
     }
 }
+
+/// Fields some providers cannot honour: the request goes where they can, or is refused by name.
+@Suite("Front door: fields per provider")
+struct FrontDoorFieldTests {
+    @Test func aFieldNoRouteCanHonourIsA400NamingIt() async throws {
+        try await withLiveServer { server in
+            let answer = try await FrontDoorRefusalTests.ask(server, ["model": "claude", "seed": 7, "messages": [["role": "user", "content": "x"]]])
+            #expect(answer.status == 400)
+            #expect(answer["error"]?["param"] == "seed")
+            #expect(answer["error"]?["message"]?.stringValue?.contains("claude cannot honour 'seed'") == true)
+        }
+    }
+
+    @Test func aRouteMemberThatCannotHonourAFieldIsPassedOver() async throws {
+        try await withLiveServer { config in
+            var alias = ModelAlias(name: "mixed", route: ["claude", "echo"])
+            alias.strategy = .ordered
+            config.frontDoor.aliases = [alias]
+        } run: { server in
+            let client = server.client
+            try await client.register("c", type: "claude")
+            try await client.register("e", type: "echo")
+            async let reply = client.post("/v1/chat/completions", ["model": "mixed", "seed": 7, "messages": [["role": "user", "content": "x"]]])
+            // Claude comes first in the route, but cannot take a seed: echo gets it.
+            let task = try #require(try await client.poll("e", wait: 5)["task"])
+            #expect(try await client.poll("c")["task"] == .null)
+            #expect(try await client.report(task, worker: "e", output: "seeded").status == 200)
+            #expect(try await reply["choices"]?[0]?["message"]?["content"] == "seeded")
+        }
+    }
+}
