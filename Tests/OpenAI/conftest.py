@@ -31,7 +31,7 @@ from fake_provider import FakeProvider
 
 REPO = Path(__file__).resolve().parents[2]
 D8_BINARY = os.environ.get("D8_BINARY", str(REPO / ".build" / "debug" / "d8"))
-PLUGINS_DIR = os.environ.get("D8_PLUGINS_DIR", str(REPO / "Plugins"))
+PLUGINS_DIR = str(Path(os.environ.get("D8_PLUGINS_DIR", str(REPO / "Plugins"))).resolve())
 WORKER_TOKEN = "wt-openai-5d1e"
 CLIENT_KEY = "ck-openai-rich-90a1"
 POOR_KEY = "ck-openai-poor-13f7"
