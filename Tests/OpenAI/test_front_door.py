@@ -116,7 +116,8 @@ def test_stream_include_usage(sdk, nonce):
     assert last.choices == []
     assert last.usage.completion_tokens == 3
     assert last.usage.total_tokens == last.usage.prompt_tokens + 3
-    assert (last.model_extra or {}).get("cost_usd", 0) > 0
+    cost = (last.model_extra or {}).get("cost_usd", (last.usage.model_extra or {}).get("cost_usd"))
+    assert cost is not None and cost > 0, "cost_usd, an extra key, in the usage chunk"
 
 
 def test_stream_through_a_plugin_without_streaming(sdk, nonce):
@@ -171,8 +172,14 @@ def test_unknown_model(sdk, nonce):
         sdk.chat.completions.create(model="no-such-model", messages=user(nonce))
     assert caught.value.code == "model_not_found"
     assert "no-such-model" in error_body(caught.value)["message"]
-    with pytest.raises(openai.NotFoundError):
+
+
+def test_unknown_model_of_a_worker_type(sdk, fake, nonce):
+    """A model the worker type does not list (GET /v1/models names its known ones) is unknown too."""
+    with pytest.raises(openai.NotFoundError) as caught:
         sdk.chat.completions.create(model="groq/no-such-model", messages=user(nonce))
+    assert caught.value.code == "model_not_found"
+    assert fake.log(nonce) == []
 
 
 @pytest.mark.parametrize("body,param", [
@@ -291,6 +298,42 @@ def test_disconnect_cancels_the_task(d8, sdk, fake, nonce):
     eventually(lambda: fake.log(nonce)[0]["outcome"] == "client_closed", 8, "the provider call hung up")
 
 
+def cancelled(d8, task_type: str) -> int:
+    return int(((d8.stats()["task_types"].get(task_type) or {}).get("counts") or {}).get("cancelled", 0))
+
+
+def test_disconnect_while_queued_cancels_the_task(d8, fake, nonce):
+    """lane busy: a streamed request waits in the queue, gets its 200 and ': queued' lines after
+    keepalive (1 s); the client hangs up: the task is cancelled and never reaches the provider."""
+    busy = threading.Thread(target=lambda: d8.sdk().chat.completions.create(
+        model="lane", messages=user(f"SLEEP2500 busy {nonce}")))
+    busy.start()
+    eventually(lambda: fake.log(f"busy {nonce}"), 10, "the busy task at the provider")
+    body = {"model": "lane", "stream": True, "messages": user(f"hang up {nonce}")}
+    with d8.http() as http, http.stream("POST", "/v1/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        task_id = response.headers["x-d8-task-id"]
+        for line in response.iter_lines():
+            if line.startswith(":"):
+                break
+    hung_up = time.monotonic()
+    eventually(lambda: d8.task(task_id)["d8_status"] == "cancelled", 5, f"task {task_id} cancelled")
+    assert time.monotonic() - hung_up < 1.0, "cancelled at once, not when lane came free (~1.4 s later)"
+    busy.join(10)
+    time.sleep(0.3)
+    assert fake.log(f"hang up {nonce}") == [], "a cancelled task is not run"
+
+
+def test_disconnect_before_the_first_token_cancels_the_task(d8, nonce):
+    """The client gives up (its read timeout) while the provider is still thinking."""
+    before = cancelled(d8, "chat:groq_good")
+    with pytest.raises(openai.APITimeoutError):
+        for _ in d8.sdk(timeout=1.0).chat.completions.create(
+                model="groq_good", stream=True, messages=user(f"SLEEP3000 {nonce}")):
+            pass
+    eventually(lambda: cancelled(d8, "chat:groq_good") == before + 1, 5, "the task counted cancelled")
+
+
 def test_idempotency(sdk, fake, nonce):
     headers = {"Idempotency-Key": f"idem-{nonce}"}
     first = sdk.chat.completions.with_raw_response.create(model="groq", messages=user(f"once {nonce}"), extra_headers=headers)
@@ -368,10 +411,15 @@ def test_models(sdk):
     for m in models.data:
         assert m.object == "model" and m.owned_by == "d8" and isinstance(m.created, int)
     assert sdk.models.retrieve("fast").id == "fast"
-    assert sdk.models.retrieve("groq/llama-3.3-70b-versatile").id == "groq/llama-3.3-70b-versatile"
+    assert sdk.models.retrieve("groq").id == "groq"
     with pytest.raises(openai.NotFoundError) as caught:
         sdk.models.retrieve("no-such-model")
     assert caught.value.code == "model_not_found"
+
+
+def test_model_of_a_worker_type_retrieved(sdk):
+    """The SDK sends GET /v1/models/groq%2Fllama-3.3-70b-versatile (the slash percent-encoded)."""
+    assert sdk.models.retrieve("groq/llama-3.3-70b-versatile").id == "groq/llama-3.3-70b-versatile"
 
 
 def test_models_wire_format(d8):
