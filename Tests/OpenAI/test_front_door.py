@@ -258,6 +258,25 @@ def test_every_worker_type_failed(sdk, bad_fake, nonce):
     assert len(bad_fake.log(nonce)) >= 1
 
 
+@pytest.mark.parametrize("header,value", [("x-d8-priority", "11"), ("x-d8-priority", "high"),
+                                          ("x-d8-max-cost-usd", "-1"), ("x-d8-timeout", "soon")])
+def test_bad_d8_header(sdk, fake, nonce, header, value):
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.chat.completions.create(model="groq", messages=user(nonce), extra_headers={header: value})
+    error = error_body(caught.value)
+    assert error["type"] == "invalid_request_error"
+    assert header in error["message"].lower() or error["param"] == header, error
+    assert fake.log(nonce) == []
+
+
+def test_stream_whose_every_worker_type_failed(sdk, nonce):
+    """Before the first token the status is still free: a 502, not a 200 stream."""
+    with pytest.raises(openai.InternalServerError) as caught:
+        for _ in sdk.chat.completions.create(model="broken", stream=True, messages=user(nonce)):
+            pass
+    assert caught.value.status_code == 502
+
+
 def test_failure_mid_stream(d8, sdk, nonce):
     got = []
     with pytest.raises(openai.APIError) as caught:
