@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup setup-browser setup-python build plugins stage-plugins run test test-tsan test-browser test-python test-conformance bench soak clean
+.PHONY: setup setup-browser setup-python build plugins stage-plugins run test test-tsan test-browser test-python test-conformance test-openai bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -74,6 +74,17 @@ test-browser: setup-browser
 # The Python SDK against a live d8 serve (the debug build).
 test-python: setup-python
 	D8_BINARY=$$(swift build --show-bin-path)/d8 $(VENV)/bin/python -m pytest -q clients/python/tests
+
+# d8's OpenAI-compatible front door through the official openai SDK (pinned), against a fake
+# provider (Tests/OpenAI/fake_provider.py) and a live d8 serve with groq workers (the debug build;
+# D8_BINARY and D8_PLUGINS_DIR point it at another build).
+OPENAI_SDK := openai==3.60.0
+
+test-openai: setup-python
+	@$(VENV)/bin/python -c "import importlib.metadata as m; assert '$(OPENAI_SDK)' == 'openai==' + m.version('openai')" 2>/dev/null \
+		|| $(VENV)/bin/pip install -q '$(OPENAI_SDK)'
+	D8_BINARY=$${D8_BINARY:-$$(swift build --show-bin-path)/d8} D8_PLUGINS_DIR=$${D8_PLUGINS_DIR:-Plugins} \
+		$(VENV)/bin/python -m pytest -q Tests/OpenAI
 
 # The worker conformance kit: first that it can fail (each rule against a worker that breaks
 # it), then d8's own worker with the Echo plugin and the Python SDK's example worker.
