@@ -64,6 +64,7 @@ test: setup
 	swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'
 	$(MAKE) test-browser
 	$(MAKE) test-python
+	$(MAKE) test-openai
 	$(MAKE) test-conformance
 	$(MAKE) test-tsan
 

@@ -174,11 +174,13 @@ def test_unknown_model(sdk, nonce):
     assert "no-such-model" in error_body(caught.value)["message"]
 
 
-def test_unknown_model_of_a_worker_type(sdk, fake, nonce):
-    """A model the worker type does not list (GET /v1/models names its known ones) is unknown too."""
-    with pytest.raises(openai.NotFoundError) as caught:
+def test_unpriced_model_of_a_worker_type_under_a_budget(sdk, fake, nonce):
+    """A model no plugin or config prices has an unknown cost, which is not free: under the
+    client key's budget it is refused by name, and nothing reaches the provider."""
+    with pytest.raises(openai.BadRequestError) as caught:
         sdk.chat.completions.create(model="groq/no-such-model", messages=user(nonce))
-    assert caught.value.code == "model_not_found"
+    assert caught.value.code == "unknown_price"
+    assert "unknown" in error_body(caught.value)["message"]
     assert fake.log(nonce) == []
 
 

@@ -22,6 +22,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case unknownWorkerType = "unknown_worker_type"
         case noEligibleWorkerType = "no_eligible_worker_type"
         case budgetExceeded = "budget_exceeded"
+        case unknownPrice = "unknown_price"
         case staleLease = "stale_lease"
         case conflict
         case queueFull = "queue_full"
@@ -53,7 +54,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound, .jobNotFound, .unknownWorker: .notFound
-        case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType: .unprocessableContent
+        case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType, .unknownPrice: .unprocessableContent
         case .staleLease, .conflict: .conflict
         case .budgetExceeded: .tooManyRequests
         case .queueFull, .shuttingDown: .serviceUnavailable

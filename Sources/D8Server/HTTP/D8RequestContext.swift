@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// The request context of every d8 route: who is calling, as the auth middleware found out.
 struct D8RequestContext: RequestContext {
@@ -7,9 +8,12 @@ struct D8RequestContext: RequestContext {
     var clientName: String?
     /// Whose tasks the caller sees: a client key its own, an admin key (or anyone, without keys) all.
     var viewer: Viewer = .everyone
+    /// The client's connection: its closing tells a waiting request that its caller left.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 

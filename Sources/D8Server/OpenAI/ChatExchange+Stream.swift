@@ -8,6 +8,8 @@ import Hummingbird
 /// next delta); what was spent still counts.
 extension ChatExchange {
     func streamed() async throws -> Response {
+        var answeredHere = true // until the response's body takes over
+        defer { if answeredHere { answered() } }
         let stream: TaskStream
         switch orchestrator.subscribe(taskID: taskID) {
         case let .live(live): stream = live
@@ -46,9 +48,10 @@ extension ChatExchange {
         headers[FrontDoorHeader.requestID] = answer.id
         if let workerType { headers[FrontDoorHeader.workerType] = workerType }
         let (exchange, firstEvent) = (self, first)
+        answeredHere = false
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var sse = SSEWriter(writer: writer, answer: exchange.answer, includeUsage: exchange.includeUsage)
-            defer { clock.cancel(); exchange.orchestrator.leaveStream(taskID: exchange.taskID) }
+            defer { clock.cancel(); exchange.orchestrator.leaveStream(taskID: exchange.taskID); exchange.answered() }
             do {
                 var pending = firstEvent
                 var events = stream.events.makeAsyncIterator()

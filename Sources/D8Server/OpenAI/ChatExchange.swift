@@ -15,9 +15,12 @@ struct ChatExchange: Sendable {
     let includeUsage: Bool
     let timeout: Duration
     let keepalive: Duration
+    /// Called once the answer (or its error) is out: a hang-up no longer cancels the task.
+    let answered: @Sendable () -> Void
 
     /// `stream: false`: the completion once the task is done.
     func whole() async throws -> Response {
+        defer { answered() }
         let view = try await orchestrator.waitUntilFinished(taskID, wait: timeout, for: viewer)
         let record = view.record
         guard record.status == .completed else { throw failure(of: record) }

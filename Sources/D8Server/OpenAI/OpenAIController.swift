@@ -33,8 +33,12 @@ struct OpenAIController {
         submission.holdsOverBudget = false
         let (record, _) = try await orchestrator.submit([submission], client: context.clientName)[0]
         let answer = ChatCompletion(taskID: record.taskID, created: Int(record.createdAt), model: chat.model)
-        let exchange = ChatExchange(orchestrator: orchestrator, taskID: record.taskID, viewer: context.viewer, answer: answer,
-                                    includeUsage: chat.includeUsage, timeout: options.timeout, keepalive: config.frontDoor.keepalive)
+        // A caller that hangs up cancels its task at once, queued or running, until its answer is out.
+        let (hangUps, channel, taskID) = (orchestrator.hangUps, context.channel, record.taskID)
+        hangUps.watch(channel, taskID: taskID, viewer: context.viewer)
+        let exchange = ChatExchange(orchestrator: orchestrator, taskID: taskID, viewer: context.viewer, answer: answer,
+                                    includeUsage: chat.includeUsage, timeout: options.timeout, keepalive: config.frontDoor.keepalive,
+                                    answered: { hangUps.done(channel, taskID: taskID) })
         return chat.stream ? try await exchange.streamed() : try await exchange.whole()
     }
 

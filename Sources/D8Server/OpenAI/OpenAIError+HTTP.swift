@@ -25,6 +25,7 @@ extension OpenAIError: HTTPResponseError {
         case .notFound, .jobNotFound, .unknownWorker: self.init(status: 404, message, type: "invalid_request_error", code: "not_found")
         case .unknownTaskType, .unknownWorkerType: self.init(status: 404, message, type: "invalid_request_error", code: "model_not_found")
         case .noEligibleWorkerType: self.init(status: 400, message, type: "invalid_request_error", code: "no_eligible_model")
+        case .unknownPrice: self.init(status: 400, message + " (a worker type's `prices` in the config gives one)", type: "invalid_request_error", param: "model", code: "unknown_price")
         case .budgetExceeded: self.init(status: 429, message, type: "insufficient_quota", code: "budget_exceeded", retryAfter: error.retryAfter)
         case .staleLease, .conflict: self.init(status: 409, message, type: "invalid_request_error", code: "conflict")
         case .queueFull, .shuttingDown: self.init(status: 503, message, type: "api_error", code: "unavailable")

@@ -14,6 +14,8 @@ final class Orchestrator: Sendable {
     let store: any TaskStorage
     let logger: Logger
     let metrics = OrchestratorMetrics()
+    /// Front-door requests waiting on each open connection.
+    let hangUps = HangUpWatch()
     let core: Mutex<Core>
 
     /// The scheduler and the sleeping requests its decisions wake.

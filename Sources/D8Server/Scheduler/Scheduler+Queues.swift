@@ -11,9 +11,10 @@ extension Scheduler {
         let maxTokens = live.data["max_tokens"]?.intValue ?? type.maxTokens ?? TokenEstimate.defaultMaxTokens
         let tokens = TokenEstimate(promptBytes: live.record.data.utf8.count, maxTokens: maxTokens)
         let (prices, runTimes) = (self.prices, self.runTimes)
+        let model = live.data["model"]?.stringValue // the model is part of the data: its price decides
         var plan = TaskRouter.plan(
             route: type.route, strategy: type.strategy, ceilingUSD: ceilings.min(), tokens: tokens,
-            price: { prices.price($0) }, speed: { runTimes[$0]?.median })
+            price: { prices.price($0, model: model) }, speed: { runTimes[$0]?.median })
         // A front-door request goes only where its fields can be honoured.
         if live.record.type.hasPrefix(D8Config.chatTaskPrefix) {
             for candidate in plan.candidates {

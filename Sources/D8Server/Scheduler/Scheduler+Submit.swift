@@ -87,6 +87,8 @@ extension Scheduler {
             }
             if let reason = whyNoneFits(live) {
                 guard submission.holdsOverBudget else {
+                    // Waiting would not help a model whose price nobody knows: unknown is not free.
+                    if live.plan.candidates.allSatisfy({ $0.estimateUSD == nil }) { throw APIError(.unknownPrice, reason) }
                     throw APIError(.budgetExceeded, reason, retryAfter: budget.secondsUntilNextDay(now: now))
                 }
                 live.record.status = .held

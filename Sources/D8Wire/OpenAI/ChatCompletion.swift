@@ -64,7 +64,8 @@ public struct ChatCompletion: Sendable {
         let input = usage?["input_tokens"]?.intValue ?? 0, output = usage?["output_tokens"]?.intValue ?? 0
         var object: [String: JSONValue] = [
             "prompt_tokens": JSONValue(input), "completion_tokens": JSONValue(output), "total_tokens": JSONValue(input + output),
-            "cost_usd": .number(result["cost_usd"]?.doubleValue ?? 0),
+            // null when the model's price is unknown: unknown is never free.
+            "cost_usd": result["cost_usd"]?.doubleValue.map(JSONValue.number) ?? .null,
         ]
         if let cached = usage?["cached_input_tokens"]?.intValue { object["prompt_tokens_details"] = ["cached_tokens": JSONValue(cached)] }
         if let reasoning = usage?["reasoning_tokens"]?.intValue { object["completion_tokens_details"] = ["reasoning_tokens": JSONValue(reasoning)] }
