@@ -58,6 +58,9 @@ public final class FakeProvider: Sendable {
             guard poll(&poller, 1, 50) > 0 else { continue }
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { continue }
+            // As real providers do: a streamed piece leaves at once, not after a delayed ACK.
+            var noDelay: Int32 = 1
+            _ = setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
             connections.withLock { _ = $0.insert(connection) }
             Thread { [self] in
                 serve(connection)

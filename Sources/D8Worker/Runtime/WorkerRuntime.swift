@@ -22,13 +22,15 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
     let logger: Logger
 
     private let condition = NSCondition()
+    /// Leased tasks waiting for a slot thread; apart from `condition`, so that a new task wakes
+    /// one idle slot rather than every thread waiting on `condition`.
+    private let slots = SlotQueue()
     private let reporter: ResultReporter
     private let clockStart = ContinuousClock.now
     // Guarded by `condition`:
     private var registration: (WorkerAPI.Registration, epoch: Int)?
     private var epoch = 0
     private var limiter: RateLimiter
-    private var pending: [HeldTask] = []
     private var busy = 0
     /// Tasks inside `execute`, by lease: when each started, and whether it was reported as hung.
     private var running: [String: (task: HeldTask, started: ContinuousClock.Instant, warned: Bool)] = [:]
@@ -72,6 +74,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         let registered = registration != nil
         condition.broadcast()
         condition.unlock()
+        slots.close()
 
         guard registered else { return }
         switch api.unregister() {
@@ -188,23 +191,24 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         guard !tasks.isEmpty else { return }
         let leased = ContinuousClock.now
         condition.lock()
-        defer { condition.unlock() }
         guard drainDeadline == nil else {
+            condition.unlock()
             logger.info("draining: leaving leased tasks to be handed back", metadata: ["count": "\(tasks.count)"])
             return
         }
-        for task in tasks {
+        let held = tasks.map { task in
             busy += 1
             limiter.recordStart(at: elapsed)
-            pending.append(HeldTask(lease: task, leased: leased, timeout: registration?.0.taskTimeout ?? task.timeout))
+            return HeldTask(lease: task, leased: leased, timeout: registration?.0.taskTimeout ?? task.timeout)
         }
-        condition.broadcast()
+        condition.unlock()
+        slots.put(held)
     }
 
     // MARK: Running
 
     private func slotLoop() {
-        while let task = nextTask() {
+        while let task = slots.take() {
             let started = ContinuousClock.now
             let key = task.lease.lease ?? task.lease.taskID
             condition.lock()
@@ -234,13 +238,6 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         let outcome = plugin.executeStream(task: task.json) { relay.send($0) }
         relay.flush()
         return outcome
-    }
-
-    private func nextTask() -> HeldTask? {
-        condition.lock()
-        defer { condition.unlock() }
-        while pending.isEmpty, !stopped { condition.wait() }
-        return pending.isEmpty ? nil : pending.removeFirst()
     }
 
     // MARK: Heartbeats
