@@ -12,7 +12,8 @@ package enum GeminiAnswer {
             if let text = part["text"]?.stringValue, let delta = answer.append(text: text) { deltas.append(delta) }
             if let call = part["functionCall"], let name = call["name"]?.stringValue {
                 let index = answer.toolCalls.count
-                deltas.append(answer.startCall(index: index, id: "call_\(index)", name: name, arguments: (call["args"] ?? [:]).jsonString))
+                // Sorted keys: the same call spelled the same in every run (object keys come hashed).
+                deltas.append(answer.startCall(index: index, id: "call_\(index)", name: name, arguments: (call["args"] ?? [:]).canonicalJSONString))
             }
         }
         if let reason = candidate["finishReason"]?.stringValue { answer.finishReason = finishReason(reason, calls: answer.hasCalls) }

@@ -12,7 +12,8 @@ package enum OllamaAnswer {
         for call in line["message"]?["tool_calls"]?.arrayValue ?? [] {
             let index = answer.toolCalls.count
             let name = try call.require("function.name") { $0.stringValue }
-            let arguments = call["function"]?["arguments"].map { $0.stringValue ?? $0.jsonString } ?? "{}"
+            // Sorted keys: the same call spelled the same in every run (object keys come hashed).
+            let arguments = call["function"]?["arguments"].map { $0.stringValue ?? $0.canonicalJSONString } ?? "{}"
             deltas.append(answer.startCall(index: index, id: call["id"]?.stringValue ?? "call_\(index)", name: name, arguments: arguments))
         }
         if line["done"] == true {

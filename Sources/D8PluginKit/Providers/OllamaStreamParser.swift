@@ -13,7 +13,9 @@ package struct OllamaStreamParser: EventStreamParser {
     package mutating func feed(_ bytes: [UInt8]) -> [ChatDelta] { handle(lines.push(bytes)) }
 
     package mutating func finish() -> Result<Completion, StreamProblem> {
-        _ = handle(lines.finish())
+        // A last line without its line break that is not JSON was cut short: dropped, as SSE
+        // drops one, so the ending is the cut naming the done line rather than "malformed".
+        _ = handle(lines.finish().filter { (try? JSONValue.parse($0)) != nil })
         return ending(complete: done, missing: "the line with \"done\": true")
     }
 
