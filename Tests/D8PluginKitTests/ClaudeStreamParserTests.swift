@@ -137,6 +137,8 @@ import Testing
         #expect(ending("overloaded_error", "Overloaded") == .failure(.providerError(retryable: true, message: "Overloaded")))
         #expect(ending("rate_limit_error", "Rate limited") == .failure(.providerError(retryable: true, message: "Rate limited")))
         #expect(ending("api_error", "Internal server error") == .failure(.providerError(retryable: true, message: "Internal server error")))
+        // 504 timeout_error is retried over HTTP, so mid-stream too.
+        #expect(ending("timeout_error", "Request timed out") == .failure(.providerError(retryable: true, message: "Request timed out")))
         #expect(ending("invalid_request_error", "Bad request") == .failure(.providerError(retryable: false, message: "Bad request")))
     }
 }

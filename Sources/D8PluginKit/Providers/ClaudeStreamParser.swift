@@ -51,8 +51,9 @@ package struct ClaudeStreamParser: EventStreamParser {
         case "error":
             let kind = event["error"]?["type"]?.stringValue ?? ""
             let message = event["error"]?["message"]?.stringValue ?? kind
-            // Overloaded, rate-limited and internal errors pass on another try, as their HTTP statuses do.
-            throw .providerError(retryable: ["overloaded_error", "rate_limit_error", "api_error"].contains(kind), message: message)
+            // Overloaded (529), rate-limited (429), internal (500) and timed out (504) pass on
+            // another try, as their HTTP statuses do.
+            throw .providerError(retryable: ["overloaded_error", "rate_limit_error", "api_error", "timeout_error"].contains(kind), message: message)
         default:
             break // ping, content_block_stop, and event types added later
         }
