@@ -51,28 +51,9 @@ struct ClaudeCodec: ChatCodec {
             if reason != "max_tokens" { throw .malformed("no text block in content") }
         }
         return Completion(
-            text: texts.joined(), usage: try Self.usage(try body.require("usage") { $0.objectValue != nil ? $0 : nil }),
-            model: body["model"]?.stringValue, toolCalls: calls, finishReason: reason.map(Self.finishReason))
+            text: texts.joined(), usage: try ClaudeAnswer.usage(try body.require("usage") { $0.objectValue != nil ? $0 : nil }),
+            model: body["model"]?.stringValue, toolCalls: calls, finishReason: reason.map(ClaudeAnswer.finishReason))
     }
 
     func streamParser() -> any ChatStreamParser { ClaudeStreamParser() }
-
-    /// Anthropic's input_tokens leaves out the cache: the whole input is input_tokens plus
-    /// cache_read_input_tokens plus cache_creation_input_tokens, each priced at its own rate.
-    static func usage(_ usage: JSONValue) throws(CompletionProblem) -> TokenUsage {
-        let read = usage["cache_read_input_tokens"]?.tokenCount ?? 0
-        let written = usage["cache_creation_input_tokens"]?.tokenCount ?? 0
-        return TokenUsage(
-            input: try usage.require("input_tokens") { $0.tokenCount } + read + written,
-            output: try usage.require("output_tokens") { $0.tokenCount }, cachedInput: read, cacheWrite: written)
-    }
-
-    static func finishReason(_ reason: String) -> String {
-        switch reason {
-        case "max_tokens": "length"
-        case "tool_use": "tool_calls"
-        case "refusal": "content_filter"
-        default: "stop" // end_turn, stop_sequence, pause_turn
-        }
-    }
 }

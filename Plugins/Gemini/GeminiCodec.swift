@@ -32,37 +32,18 @@ struct GeminiCodec: ChatCodec {
             throw .malformed("no candidates[0] in the answer")
         }
         var answer = StreamAccumulator()
-        _ = GeminiContents.read(candidate, into: &answer)
+        _ = GeminiAnswer.read(candidate, into: &answer)
         let reason = candidate["finishReason"]?.stringValue ?? "none given"
         // MAX_TOKENS with nothing written is the engine's to explain (thinking used the budget).
         guard !answer.text.isEmpty || answer.hasCalls || reason == "MAX_TOKENS" else {
             throw .refused("the answer has no text (finishReason \(reason))")
         }
         return Completion(
-            text: answer.text, usage: Self.usage(try body.require("usageMetadata") { $0.objectValue != nil ? $0 : nil }),
+            text: answer.text, usage: GeminiAnswer.usage(try body.require("usageMetadata") { $0.objectValue != nil ? $0 : nil }),
             model: body["modelVersion"]?.stringValue, toolCalls: answer.toolCalls, finishReason: answer.finishReason)
     }
 
     func streamParser() -> any ChatStreamParser { GeminiStreamParser() }
-
-    /// promptTokenCount includes the cached tokens; thinking is billed as output and counts
-    /// against maxOutputTokens, so output is candidates plus thoughts.
-    static func usage(_ usage: JSONValue) -> TokenUsage {
-        let thoughts = usage["thoughtsTokenCount"]?.tokenCount ?? 0
-        return TokenUsage(
-            input: usage["promptTokenCount"]?.tokenCount ?? 0,
-            // Absent when the model wrote nothing countable.
-            output: (usage["candidatesTokenCount"]?.tokenCount ?? 0) + thoughts,
-            cachedInput: usage["cachedContentTokenCount"]?.tokenCount ?? 0, reasoning: thoughts)
-    }
-
-    static func finishReason(_ reason: String, calls: Bool) -> String {
-        switch reason {
-        case "MAX_TOKENS": "length"
-        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": "content_filter"
-        default: calls ? "tool_calls" : "stop"
-        }
-    }
 
     /// A 429's google.rpc.RetryInfo detail: {"@type": ".../google.rpc.RetryInfo", "retryDelay": "13s"}.
     func retryAfter(inErrorBody body: JSONValue) -> Int? {

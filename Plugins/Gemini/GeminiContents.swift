@@ -1,8 +1,8 @@
 import D8JSON
 import D8PluginKit
 
-/// OpenAI-shaped turns as Gemini contents, and Gemini's candidate parts back. Gemini has no call
-/// ids: calls get stable ids by position (call_0, call_1, ...), and a tool message finds its
+/// OpenAI-shaped turns as Gemini contents (the answer back is GeminiAnswer's). Gemini has no
+/// call ids: calls get stable ids by position (call_0, call_1, ...), and a tool message finds its
 /// function's name through the assistant call it answers.
 enum GeminiContents {
     static func encode(_ messages: [ChatMessage]) throws(UnsupportedField) -> [JSONValue] {
@@ -56,20 +56,5 @@ enum GeminiContents {
         case .required: ["mode": "ANY"]
         case let .function(name): ["mode": "ANY", "allowedFunctionNames": [.string(name)]]
         }
-    }
-
-    /// One candidate (whole, or a streamed piece) into the answer: text parts (thought
-    /// summaries left out), function calls whole, and the finish reason. Returns the deltas.
-    static func read(_ candidate: JSONValue, into answer: inout StreamAccumulator) -> [ChatDelta] {
-        var deltas: [ChatDelta] = []
-        for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"] != true {
-            if let text = part["text"]?.stringValue, let delta = answer.append(text: text) { deltas.append(delta) }
-            if let call = part["functionCall"], let name = call["name"]?.stringValue {
-                let index = answer.toolCalls.count
-                deltas.append(answer.startCall(index: index, id: "call_\(index)", name: name, arguments: (call["args"] ?? [:]).jsonString))
-            }
-        }
-        if let reason = candidate["finishReason"]?.stringValue { answer.finishReason = GeminiCodec.finishReason(reason, calls: answer.hasCalls) }
-        return deltas
     }
 }

@@ -2,9 +2,8 @@ import D8JSON
 import D8PluginKit
 
 /// Ollama's native POST {base}/api/chat; options carry temperature, top_p, seed, stop and
-/// num_predict; format "json" is JSON mode; tools are OpenAI's. Streamed, the answer is NDJSON.
-/// Token counts are prompt_eval_count and eval_count, which Ollama leaves out when it served
-/// the prompt from its cache, hence 0 then.
+/// num_predict; format "json" is JSON mode; tools are OpenAI's. Streamed, the answer is NDJSON;
+/// OllamaAnswer reads it, whole or line by line.
 struct OllamaCodec: ChatCodec {
     let url: String
 
@@ -51,30 +50,10 @@ struct OllamaCodec: ChatCodec {
 
     func completion(from body: JSONValue) throws(CompletionProblem) -> Completion {
         var answer = StreamAccumulator()
-        _ = try Self.read(body, into: &answer)
+        _ = try OllamaAnswer.read(body, into: &answer)
         guard body["message"]?["content"]?.stringValue != nil || answer.hasCalls else { throw .malformed("no message.content in the answer") }
         return answer.completion
     }
 
     func streamParser() -> any ChatStreamParser { OllamaStreamParser() }
-
-    /// One response object (whole, or a streamed line) into the answer; returns the deltas.
-    static func read(_ line: JSONValue, into answer: inout StreamAccumulator) throws(CompletionProblem) -> [ChatDelta] {
-        var deltas: [ChatDelta] = []
-        if answer.model == nil { answer.model = line["model"]?.stringValue }
-        if let text = line["message"]?["content"]?.stringValue, let delta = answer.append(text: text) { deltas.append(delta) }
-        for call in line["message"]?["tool_calls"]?.arrayValue ?? [] {
-            let index = answer.toolCalls.count
-            let name = try call.require("function.name") { $0.stringValue }
-            let arguments = call["function"]?["arguments"].map { $0.stringValue ?? $0.jsonString } ?? "{}"
-            deltas.append(answer.startCall(index: index, id: call["id"]?.stringValue ?? "call_\(index)", name: name, arguments: arguments))
-        }
-        if line["done"] == true {
-            answer.usage = TokenUsage(input: line["prompt_eval_count"]?.tokenCount ?? 0, output: line["eval_count"]?.tokenCount ?? 0)
-            answer.inputCounted = true
-            answer.outputCounted = true
-            answer.finishReason = line["done_reason"] == "length" ? "length" : answer.hasCalls ? "tool_calls" : "stop"
-        }
-        return deltas
-    }
 }

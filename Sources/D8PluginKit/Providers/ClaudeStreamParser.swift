@@ -1,26 +1,27 @@
 import D8JSON
-import D8PluginKit
 
 /// Anthropic's event stream: message_start (model, input usage with the cache counts),
 /// content_block_start (text or tool_use), content_block_delta (text_delta, input_json_delta),
 /// message_delta (stop_reason, cumulative output usage), message_stop; ping in between; an
 /// `error` event when the stream fails (overloaded_error and the like).
-struct ClaudeStreamParser: EventStreamParser {
+package struct ClaudeStreamParser: EventStreamParser {
     private var framer = SSEFramer()
-    private(set) var sofar = StreamAccumulator()
-    var problem: StreamProblem?
+    package private(set) var sofar = StreamAccumulator()
+    package var problem: StreamProblem?
     private var stopped = false
     /// Content block index → tool call index (tool calls are numbered among themselves).
     private var callIndex: [Int: Int] = [:]
 
-    mutating func feed(_ bytes: [UInt8]) -> [ChatDelta] { handle(framer.push(bytes)) }
+    package init() {}
 
-    mutating func finish() -> Result<Completion, StreamProblem> {
+    package mutating func feed(_ bytes: [UInt8]) -> [ChatDelta] { handle(framer.push(bytes)) }
+
+    package mutating func finish() -> Result<Completion, StreamProblem> {
         _ = handle(framer.finish())
         return ending(complete: stopped, missing: "message_stop")
     }
 
-    mutating func take(_ sse: SSEFramer.Event) throws(StreamProblem) -> [ChatDelta] {
+    package mutating func take(_ sse: SSEFramer.Event) throws(StreamProblem) -> [ChatDelta] {
         guard let event = try? JSONValue.parse(sse.data), let type = event["type"]?.stringValue else { throw .malformed("an event without a type") }
         switch type {
         case "message_start":
@@ -43,15 +44,16 @@ struct ClaudeStreamParser: EventStreamParser {
                 return sofar.append(arguments: piece, index: call).map { [$0] } ?? []
             }
         case "message_delta":
-            if let reason = event["delta"]?["stop_reason"]?.stringValue { sofar.finishReason = ClaudeCodec.finishReason(reason) }
+            if let reason = event["delta"]?["stop_reason"]?.stringValue { sofar.finishReason = ClaudeAnswer.finishReason(reason) }
             try count(event["usage"], final: true)
         case "message_stop":
             stopped = true
         case "error":
             let kind = event["error"]?["type"]?.stringValue ?? ""
             let message = event["error"]?["message"]?.stringValue ?? kind
-            // Overloaded, rate-limited and internal errors pass on another try, as their HTTP statuses do.
-            throw .providerError(retryable: ["overloaded_error", "rate_limit_error", "api_error"].contains(kind), message: message)
+            // Overloaded (529), rate-limited (429), internal (500) and timed out (504) pass on
+            // another try, as their HTTP statuses do.
+            throw .providerError(retryable: ["overloaded_error", "rate_limit_error", "api_error", "timeout_error"].contains(kind), message: message)
         default:
             break // ping, content_block_stop, and event types added later
         }
@@ -64,7 +66,7 @@ struct ClaudeStreamParser: EventStreamParser {
         guard let usage, usage.objectValue != nil else { return }
         if usage["input_tokens"] != nil {
             do throws(CompletionProblem) {
-                let counted = try ClaudeCodec.usage(usage["output_tokens"] == nil ? merged(usage, ["output_tokens": 0]) : usage)
+                let counted = try ClaudeAnswer.usage(usage["output_tokens"] == nil ? merged(usage, ["output_tokens": 0]) : usage)
                 sofar.usage.input = counted.input
                 sofar.usage.cachedInput = counted.cachedInput
                 sofar.usage.cacheWrite = counted.cacheWrite

@@ -1,18 +1,19 @@
 import D8JSON
-import D8PluginKit
 
 /// Gemini's :streamGenerateContent?alt=sse: each event a whole GenerateContentResponse holding
 /// the next parts; the last has finishReason, and usageMetadata (running totals) rides along.
 /// A failure mid-stream is an event holding {"error": google.rpc.Status}.
-struct GeminiStreamParser: EventStreamParser {
+package struct GeminiStreamParser: EventStreamParser {
     private var framer = SSEFramer()
-    private(set) var sofar = StreamAccumulator()
-    var problem: StreamProblem?
+    package private(set) var sofar = StreamAccumulator()
+    package var problem: StreamProblem?
     private var finished = false
 
-    mutating func feed(_ bytes: [UInt8]) -> [ChatDelta] { handle(framer.push(bytes)) }
+    package init() {}
 
-    mutating func finish() -> Result<Completion, StreamProblem> {
+    package mutating func feed(_ bytes: [UInt8]) -> [ChatDelta] { handle(framer.push(bytes)) }
+
+    package mutating func finish() -> Result<Completion, StreamProblem> {
         _ = handle(framer.finish())
         // As generateContent: nothing written is a refusal, unless it is max_tokens' (the engine's).
         if problem == nil, finished, sofar.text.isEmpty, !sofar.hasCalls, sofar.finishReason != "length" {
@@ -23,7 +24,7 @@ struct GeminiStreamParser: EventStreamParser {
 
     private var reason: String?
 
-    mutating func take(_ event: SSEFramer.Event) throws(StreamProblem) -> [ChatDelta] {
+    package mutating func take(_ event: SSEFramer.Event) throws(StreamProblem) -> [ChatDelta] {
         guard let response = try? JSONValue.parse(event.data), response.objectValue != nil else { throw .malformed("an event that is not a JSON object") }
         if let error = response["error"] {
             let status = error["status"]?.stringValue ?? ""
@@ -36,11 +37,11 @@ struct GeminiStreamParser: EventStreamParser {
         }
         if let version = response["modelVersion"]?.stringValue { sofar.model = version }
         if let usage = response["usageMetadata"], usage.objectValue != nil {
-            sofar.usage = GeminiCodec.usage(usage)
+            sofar.usage = GeminiAnswer.usage(usage)
             sofar.inputCounted = usage["promptTokenCount"] != nil
         }
         guard let candidate = response["candidates"]?.arrayValue?.first else { return [] }
-        let deltas = GeminiContents.read(candidate, into: &sofar)
+        let deltas = GeminiAnswer.read(candidate, into: &sofar)
         if let raw = candidate["finishReason"]?.stringValue {
             reason = raw
             finished = true
