@@ -110,6 +110,8 @@ bench: build
 	swift run -c release d8-bench backlog --json
 	swift run -c release d8-bench observe --json
 	swift run -c release d8-bench jobs --json
+	scripts/litellm-venv.sh
+	swift run -c release d8-bench openai --json
 
 # The orchestrator's memory under steady load for SOAK_MINUTES (a release `d8 serve` process).
 SOAK_MINUTES ?= 10

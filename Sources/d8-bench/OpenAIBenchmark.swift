@@ -21,8 +21,8 @@ struct OpenAIBenchmark: ParsableCommand {
     @Option(help: "The d8 executable (default: beside this one).")
     var d8: String?
 
-    @Option(help: "Folder holding libd8_groq.so (`make plugins` stages it).")
-    var pluginsDir = "./Plugins"
+    @Option(help: "Folder holding libd8_groq.so (default: beside this executable, where `swift build -c release` puts it).")
+    var pluginsDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 
     @Option(help: "LiteLLM's proxy launcher (scripts/litellm-venv.sh installs LiteLLM first); skipped when absent.")
     var litellm = "scripts/litellm-proxy.sh"
