@@ -85,6 +85,7 @@ let package = Package(
         .target(
             name: "D8Worker",
             dependencies: [
+                "D8Contracts",
                 "D8PluginABI",
                 "D8Client",
                 "D8Core",

@@ -1,3 +1,4 @@
+import D8Contracts
 import D8JSON
 
 /// One piece of a streamed answer, in OpenAI's chat.completion.chunk delta shape: what
@@ -23,19 +24,8 @@ public enum ChatDelta: Sendable, Equatable {
         }
     }
 
-    /// A whole result as one delta: its output, and its tool calls each with its index (for
-    /// plugins that do not stream).
-    public static func wholeAnswer(_ result: JSONValue) -> JSONValue {
-        var delta: [String: JSONValue] = ["content": result["output"] ?? ""]
-        if let calls = result["tool_calls"]?.arrayValue, !calls.isEmpty {
-            delta["tool_calls"] = .array(calls.enumerated().map { index, call in
-                var call = call.objectValue ?? [:]
-                call["index"] = JSONValue(index)
-                return .object(call)
-            })
-        }
-        return .object(delta)
-    }
+    /// A whole result as one delta (for plugins that do not stream).
+    public static func wholeAnswer(_ result: JSONValue) -> JSONValue { WholeAnswerDelta.of(result) }
 
     /// A result kept as the details of a failure (a cancelled stream): its usage and cost count,
     /// its success does not.

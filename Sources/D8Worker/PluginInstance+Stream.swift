@@ -1,3 +1,4 @@
+import D8Contracts
 internal import D8PluginABI
 import D8Core
 import Logging
@@ -34,25 +35,12 @@ extension PluginInstance {
     private func executeAsOneDelta(task: JSONValue, onDelta: (JSONValue) -> Bool) -> PluginOutcome {
         let outcome = execute(task: task)
         guard case let .ok(result) = outcome else { return outcome }
-        guard onDelta(Self.wholeAnswerDelta(result)) else {
+        guard onDelta(WholeAnswerDelta.of(result)) else {
             var details = result.objectValue ?? [:]
             details["success"] = false
             return .fail(message: "cancelled by the client", details: .object(details))
         }
         return outcome
-    }
-
-    /// `{"content": output}`, with the result's tool calls in delta form (each with its index).
-    static func wholeAnswerDelta(_ result: JSONValue) -> JSONValue {
-        var delta: [String: JSONValue] = ["content": result["output"] ?? ""]
-        if let calls = result["tool_calls"]?.arrayValue, !calls.isEmpty {
-            delta["tool_calls"] = .array(calls.enumerated().map { index, call in
-                var call = call.objectValue ?? [:]
-                call["index"] = JSONValue(index)
-                return .object(call)
-            })
-        }
-        return .object(delta)
     }
 }
 

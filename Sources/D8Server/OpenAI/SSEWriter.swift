@@ -1,3 +1,4 @@
+import D8Contracts
 import D8Core
 import D8Wire
 import Hummingbird
@@ -26,16 +27,8 @@ struct SSEWriter {
     mutating func finish(result: JSONValue) async throws {
         if !started {
             try await begin()
-            var whole: [String: JSONValue] = [:]
-            if let text = result["output"]?.stringValue, !text.isEmpty { whole["content"] = .string(text) }
-            if let calls = result["tool_calls"]?.arrayValue, !calls.isEmpty {
-                whole["tool_calls"] = .array(calls.enumerated().map { index, call in
-                    var call = call.objectValue ?? [:]
-                    call["index"] = JSONValue(index)
-                    return .object(call)
-                })
-            }
-            if !whole.isEmpty { try await data(answer.chunk(delta: .object(whole), includeUsage: includeUsage)) }
+            let whole = WholeAnswerDelta.of(result)
+            if whole != [:] { try await data(answer.chunk(delta: whole, includeUsage: includeUsage)) }
         }
         try await data(answer.chunk(delta: [:], finishReason: ChatCompletion.finishReason(of: result), includeUsage: includeUsage))
         if includeUsage { try await data(answer.usageChunk(result: result)) }
