@@ -76,13 +76,9 @@ public func buildApplication(
     try UIController(orchestrator: orchestrator).addRoutes(to: router)
 
     let host = config.server.host
-    let hangUps = orchestrator.hangUps
-    hangUps.onHangUp { [weak orchestrator] taskID, viewer in
-        Task { _ = try? await orchestrator?.cancel(taskID: taskID, by: viewer) }
-    }
     return Application(
         router: router,
-        server: .http1(additionalChannelHandlers: [HangUpDetector(watch: hangUps)]),
+        server: .http1(additionalChannelHandlers: [HangUpDetector(orchestrator: orchestrator)]),
         configuration: .init(address: .hostname(host, port: config.server.port), serverName: "d8"),
         services: [orchestrator],
         onServerRunning: { channel in

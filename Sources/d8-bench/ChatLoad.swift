@@ -55,25 +55,20 @@ struct ChatLoad {
         }
         var first: Duration?
         var status = 0
-        var pending: [UInt8] = []
+        var reader = SSEReader()
         let ended = HTTPTransport.shared.stream(method: "POST", url: url, headers: headers, body: JSONValue.object(body).jsonBytes,
                                                 onHead: { status = $0.status }, onChunk: { bytes in
-            guard first == nil else { return true }
-            pending += bytes
-            if Self.hasContent(pending) { first = ContinuousClock.now - start }
+            if first == nil, reader.feed(bytes).contains(where: Self.hasContent) { first = ContinuousClock.now - start }
             return true
         })
         guard status == 200, ended == .completed, let first else { return nil }
         return first.fractionalMilliseconds
     }
 
-    /// Whether an SSE body so far holds a chunk with non-empty delta content.
-    static func hasContent(_ bytes: [UInt8]) -> Bool {
-        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("data: {".utf8)) {
-            if let chunk = try? JSONValue.parse(Array(line.dropFirst(6))),
-               let text = chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue, !text.isEmpty { return true }
-        }
-        return false
+    /// Whether an SSE event is a chunk with non-empty delta content.
+    static func hasContent(_ event: String) -> Bool {
+        guard let chunk = try? JSONValue.parse(Array(event.utf8)) else { return false }
+        return chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue?.isEmpty == false
     }
 }
 

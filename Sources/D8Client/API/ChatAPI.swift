@@ -70,10 +70,12 @@ public struct ChatAPI: Sendable {
 }
 
 /// Server-sent events from arbitrary pieces of a body: the `data:` payload of each event.
-struct SSEReader {
+package struct SSEReader {
     private var pending: [UInt8] = []
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [String] {
+    package init() {}
+
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [String] {
         pending += bytes
         var events: [String] = []
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

@@ -80,7 +80,7 @@ extension ConfigReader {
     mutating func workerTypes(_ field: ConfigField?) throws(ConfigError) -> [WorkerTypeConfig] {
         var out: [WorkerTypeConfig] = []
         for entry in try fields(field, known: nil) {
-            var type = WorkerTypeConfig(name: try checkedName(entry, kind: "worker type"))
+            var type = WorkerTypeConfig(name: try checkedName(entry, kind: "worker type name"))
             for setting in try fields(entry, known: nil) {
                 switch setting.name {
                 case "plugin": if let v = try string(setting) { type.plugin = v }
@@ -97,16 +97,11 @@ extension ConfigReader {
     mutating func taskTypes(_ field: ConfigField?, declared: [String]) throws(ConfigError) -> [TaskTypeConfig] {
         var out: [TaskTypeConfig] = []
         for entry in try fields(field, known: nil) {
-            var type = TaskTypeConfig(name: try checkedName(entry, kind: "task type"), route: declared)
+            var type = TaskTypeConfig(name: try checkedName(entry, kind: "task type name"), route: declared)
             for setting in try fields(entry, known: nil) {
                 switch setting.name {
                 case "route": if let route = try route(setting, declared: declared) { type.route = route }
-                case "strategy":
-                    guard let text = try string(setting) else { continue }
-                    guard let strategy = RoutingStrategy(rawValue: text) else {
-                        throw error(setting, "expected cheapest, ordered or fastest, got '\(text)'")
-                    }
-                    type.strategy = strategy
+                case "strategy": if let strategy = try strategy(setting) { type.strategy = strategy }
                 case "max_cost_usd": type.maxCostUSD = try nonNegative(setting)
                 case "spill_after": if let v = try duration(setting) { type.spillAfter = v }
                 case "max_tokens": type.maxTokens = try int(setting, in: 1...Int.max)
@@ -170,13 +165,24 @@ extension ConfigReader {
         return value
     }
 
-    /// Names end up in routes, URLs and stats, so they stay plain.
-    private func checkedName(_ entry: ConfigField, kind: String) throws(ConfigError) -> String {
-        let plain = entry.name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-".contains($0)) }
+    /// Names end up in routes, URLs and stats, so they stay plain: letters, digits and `punctuation`.
+    func checkedName(_ entry: ConfigField, kind: String, punctuation: String = "_-") throws(ConfigError) -> String {
+        let plain = entry.name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || punctuation.contains($0)) }
         guard plain, !entry.name.isEmpty else {
+            let marks = punctuation.map { "'\($0)'" }
+            let allowed = marks.dropLast().joined(separator: ", ") + " and " + marks.last!
             throw ConfigError(file: file, line: entry.keyLine, key: entry.path,
-                              message: "'\(entry.name)' is not a valid \(kind) name: use letters, digits, '_' and '-'")
+                              message: "'\(entry.name)' is not a valid \(kind): use letters, digits, \(allowed)")
         }
         return entry.name
+    }
+
+    /// `strategy:` of a task type or a model alias.
+    mutating func strategy(_ field: ConfigField) throws(ConfigError) -> RoutingStrategy? {
+        guard let text = try string(field) else { return nil }
+        guard let strategy = RoutingStrategy(rawValue: text) else {
+            throw error(field, "expected cheapest, ordered or fastest, got '\(text)'")
+        }
+        return strategy
     }
 }

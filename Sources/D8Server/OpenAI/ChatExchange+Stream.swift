@@ -42,11 +42,8 @@ extension ChatExchange {
             orchestrator.leaveStream(taskID: taskID)
             throw failure(of: try await orchestrator.task(taskID, for: viewer).record)
         }
-        let workerType = try? await orchestrator.task(taskID, for: viewer).record.workerType
         var headers = Self.sseHeaders
-        headers[FrontDoorHeader.taskID] = taskID
-        headers[FrontDoorHeader.requestID] = answer.id
-        if let workerType { headers[FrontDoorHeader.workerType] = workerType }
+        headers.append(contentsOf: self.headers(try? await orchestrator.task(taskID, for: viewer).record))
         let (exchange, firstEvent) = (self, first)
         answeredHere = false
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in

@@ -52,10 +52,11 @@ struct ChatExchange: Sendable {
         (try? JSONValue.parse(record.errors))?.arrayValue?.last?["error"]?.stringValue
     }
 
-    func headers(_ record: TaskRecord) -> HTTPFields {
-        var fields: HTTPFields = [FrontDoorHeader.taskID: record.taskID, FrontDoorHeader.requestID: answer.id]
-        if let type = record.workerType { fields[FrontDoorHeader.workerType] = type }
-        if let cost = record.costUSD { fields[FrontDoorHeader.cost] = "\(cost)" }
+    /// The headers every answer carries; the worker type and cost as far as they are known.
+    func headers(_ record: TaskRecord?) -> HTTPFields {
+        var fields: HTTPFields = [FrontDoorHeader.taskID: taskID, FrontDoorHeader.requestID: answer.id]
+        if let type = record?.workerType { fields[FrontDoorHeader.workerType] = type }
+        if let cost = record?.costUSD { fields[FrontDoorHeader.cost] = "\(cost)" }
         return fields
     }
 }

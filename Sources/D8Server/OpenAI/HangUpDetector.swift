@@ -1,22 +1,22 @@
 import NIOCore
 
-/// Tells the `HangUpWatch` when a client stops sending: Hummingbird allows half-closed
-/// connections, so a client that hangs up shows as the end of its input (not a closed
-/// channel) until a write to it fails, which for a queued request may be many seconds away.
-/// Everything else passes through untouched.
+/// Tells the orchestrator when a client stops sending, so its waiting front-door tasks are
+/// cancelled as it happens: Hummingbird allows half-closed connections, so a client that hangs
+/// up shows as the end of its input (not a closed channel) until a write to it fails, which
+/// for a queued request may be many seconds away. Everything else passes through untouched.
 final class HangUpDetector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
-    let watch: HangUpWatch
+    let orchestrator: Orchestrator
 
-    init(watch: HangUpWatch) { self.watch = watch }
+    init(orchestrator: Orchestrator) { self.orchestrator = orchestrator }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed { watch.hungUp(context.channel) }
+        if let event = event as? ChannelEvent, event == .inputClosed { orchestrator.callerHungUp(context.channel) }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        watch.hungUp(context.channel)
+        orchestrator.callerHungUp(context.channel)
         context.fireChannelInactive()
     }
 }

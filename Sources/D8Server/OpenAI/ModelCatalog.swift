@@ -49,11 +49,11 @@ struct ModelCatalog: Sendable {
     /// and the model ids their plugins listed.
     func models(online: [String: Set<String>]) -> [String] {
         var ids = config.frontDoor.aliases.filter { $0.route.contains { online[$0] != nil } }.map(\.name)
-        for type in config.workerTypes.map(\.name) where online[type] != nil {
-            ids.append(type)
-            var known = online[type] ?? []
-            if case let .string(model)? = config.workerTypes[config.workerTypeIndex(named: type)!].settings["default_model"] { known.insert(model) }
-            ids += known.sorted().map { "\(type)/\($0)" }
+        for type in config.workerTypes {
+            guard var known = online[type.name] else { continue }
+            ids.append(type.name)
+            if case let .string(model)? = type.settings["default_model"] { known.insert(model) }
+            ids += known.sorted().map { "\(type.name)/\($0)" }
         }
         return ids
     }

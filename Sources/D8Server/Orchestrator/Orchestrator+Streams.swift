@@ -13,9 +13,7 @@ extension Orchestrator {
             else {
                 throw APIError(.staleLease, "worker '\(workerID)' does not hold a current lease on task '\(taskID)': stop streaming it")
             }
-            let stream = core.streams[taskID] ?? TaskStream()
-            core.streams[taskID] = stream
-            stream.send(.deltas(deltas))
+            core.stream(for: taskID).send(.deltas(deltas))
         }
     }
 
@@ -31,9 +29,7 @@ extension Orchestrator {
         core.withLock { core in
             guard let live = core.scheduler.task(id: taskID) else { return .stored }
             if live.record.status.isFinished { return .finished(live.record) }
-            let stream = core.streams[taskID] ?? TaskStream()
-            core.streams[taskID] = stream
-            return .live(stream)
+            return .live(core.stream(for: taskID))
         }
     }
 
@@ -53,5 +49,15 @@ extension Orchestrator {
                 stream.send(.attemptFailed(last))
             }
         }
+    }
+}
+
+extension Orchestrator.Core {
+    /// The task's stream, made on first use: deltas that come before the request subscribes wait in it.
+    mutating func stream(for taskID: String) -> TaskStream {
+        if let stream = streams[taskID] { return stream }
+        let stream = TaskStream()
+        streams[taskID] = stream
+        return stream
     }
 }
