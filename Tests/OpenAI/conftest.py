@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -30,6 +29,9 @@ import pytest
 from fake_provider import FakeProvider
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "Tests" / "support"))  # what the repository's Python suites share
+from d8serve import free_port, start_serve  # noqa: E402
+
 D8_BINARY = os.environ.get("D8_BINARY", str(REPO / ".build" / "debug" / "d8"))
 PLUGINS_DIR = str(Path(os.environ.get("D8_PLUGINS_DIR", str(REPO / "Plugins"))).resolve())
 WORKER_TOKEN = "wt-openai-5d1e"
@@ -70,12 +72,6 @@ models:
 WORKER_TYPES = ["groq", "groq_good", "groq_bad", "lane", "echo"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def eventually(condition: Callable[[], Any], timeout: float = 10, what: str = "the condition") -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -105,21 +101,7 @@ class D8:
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> "D8":
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [D8_BINARY, "serve", "--config", str(self.config), "--port", str(self.port),
-                 "--data-dir", str(self.folder / "data"), "--log-level", "warning"],
-                stdout=subprocess.PIPE, stderr=log, cwd=self.folder)
-        deadline = time.monotonic() + 15
-        line = b""
-        while time.monotonic() < deadline and self.process.poll() is None:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
-            if ready:
-                line = self.process.stdout.readline()
-                break
-        if b"listening on" not in line:
-            self.stop()
-            raise RuntimeError(f"d8 serve did not start ({line!r}); its log:\n{self.log.read_text()}")
+        self.process = start_serve(D8_BINARY, self.config, self.port, self.folder, self.log)
         for worker_type in WORKER_TYPES:
             with open(self.folder / f"worker-{worker_type}.log", "ab") as log:
                 self.workers.append(subprocess.Popen(

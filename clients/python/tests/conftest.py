@@ -7,9 +7,7 @@ cannot see each other's tasks or workers.
 from __future__ import annotations
 
 import os
-import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +21,9 @@ REPO = PACKAGE.parents[1]
 sys.path.insert(0, str(PACKAGE))  # the tests run against the source, installed or not
 
 import d8client  # noqa: E402
+
+sys.path.insert(0, str(REPO / "Tests" / "support"))  # what the repository's Python suites share
+from d8serve import free_port, start_serve  # noqa: E402
 
 D8_BINARY = os.environ.get("D8_BINARY", str(REPO / ".build" / "debug" / "d8"))
 ECHO_WORKER = PACKAGE / "examples" / "echo_worker.py"
@@ -61,12 +62,6 @@ auth:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Orchestrator:
     """One ``d8 serve`` with its own folder; ``restart`` keeps the port and the database."""
 
@@ -82,22 +77,7 @@ class Orchestrator:
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> "Orchestrator":
-        log = open(self.log, "ab")
-        self.process = subprocess.Popen(
-            [D8_BINARY, "serve", "--config", str(self.config), "--port", str(self.port),
-             "--data-dir", str(self.folder / "data"), "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=log, cwd=self.folder)
-        log.close()
-        deadline = time.monotonic() + 15
-        line = b""
-        while time.monotonic() < deadline and self.process.poll() is None:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
-            if ready:
-                line = self.process.stdout.readline()
-                break
-        if b"listening on" not in line:
-            self.stop()
-            raise RuntimeError(f"d8 serve did not start ({line!r}); its log:\n{self.log.read_text()}")
+        self.process = start_serve(D8_BINARY, self.config, self.port, self.folder, self.log)
         return self
 
     def stop(self) -> None:
