@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The hot path in C11: lock-free priority queues and the worker table.
@@ -52,12 +53,24 @@ let package = Package(
             name: "D8Store",
             dependencies: ["CSQLite", "D8Core", .product(name: "Logging", package: "swift-log")]
         ),
+        // The shared task store of a cluster: PostgreSQL through postgres-nio, for several
+        // orchestrators on one database (claims, fencing, the maintainer's lease).
+        .target(
+            name: "D8Postgres",
+            dependencies: [
+                "D8Core",
+                "D8Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The orchestrator: HTTP API over the scheduler.
         .target(
             name: "D8Server",
             dependencies: [
                 "D8Contracts",
                 "D8Core",
+                "D8Postgres",
                 "D8Store",
                 "D8Wire",
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -131,7 +144,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "D8CoreTests", dependencies: ["D8Core", "D8Harness"]),
-        .testTarget(name: "D8StoreTests", dependencies: ["D8Store"]),
+        .testTarget(name: "D8StoreTests", dependencies: ["D8Store", "D8Postgres", "D8Core"]),
         .testTarget(name: "D8WireTests", dependencies: ["D8Wire", "D8Core"]),
         .testTarget(name: "D8WorkerTests", dependencies: ["D8Worker", "D8Client", "D8Core", "D8Harness"]),
         .testTarget(

@@ -1,5 +1,7 @@
 import D8Core
+import D8Postgres
 import D8Store
+import Foundation
 import Hummingbird
 import Logging
 
@@ -52,11 +54,8 @@ public func buildApplication(
         logger.warning("listening on a non-loopback address WITHOUT auth (server.allow_insecure is true)")
     }
 
-    let store: TaskStore
-    do { store = try TaskStore(directory: config.server.dataDir, durability: config.server.durability, logger: logger) } catch {
-        throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
-    }
-    let orchestrator = try Orchestrator(config: config, store: store, logger: logger, pluginDescriptions: arguments.pluginDescriptions)
+    let store = try await openStore(config, logger: logger)
+    let orchestrator = try await Orchestrator(config: config, store: store, logger: logger, pluginDescriptions: arguments.pluginDescriptions)
     // Zero-cost mode and missing keys: say which task types nothing can serve from here.
     for (taskType, reasons) in arguments.unroutable {
         logger.warning("no worker type of this task type can run with this environment", metadata: ["task_type": "\(taskType)", "reasons": "\(reasons.joined(separator: "; "))"])
@@ -89,4 +88,22 @@ public func buildApplication(
         },
         logger: logger
     )
+}
+
+/// The store `server.store` names: SQLite under `data_dir`, or the cluster's PostgreSQL (this
+/// process a node of it, with an id of its own).
+func openStore(_ config: D8Config, logger: Logger) async throws -> any TaskStorage {
+    switch config.server.store {
+    case .sqlite:
+        do { return try TaskStore(directory: config.server.dataDir, durability: config.server.durability, logger: logger) } catch {
+            throw ServerStartError(description: "cannot open the task store in '\(config.server.dataDir)': \(error)")
+        }
+    case .postgres:
+        let nodeID = "n" + String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(11))
+        do {
+            return try await PostgresStore.open(config.server.postgres, aging: config.queue.aging.seconds, durability: config.server.durability, nodeID: nodeID, logger: logger)
+        } catch {
+            throw ServerStartError(description: "cannot open the shared task store at \(PostgresStore.redact(config.server.postgres.url)): \(error)")
+        }
+    }
 }

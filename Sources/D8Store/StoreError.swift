@@ -10,6 +10,10 @@ public struct StoreError: Error, CustomStringConvertible {
         case invalidRecord
         case corruptRow
         case closed
+        /// The database server is away, slow or out of connections (PostgreSQL).
+        case unavailable
+        /// A unique index refused a row (PostgreSQL).
+        case uniqueViolation
     }
 
     private let code: Code
@@ -25,7 +29,20 @@ public struct StoreError: Error, CustomStringConvertible {
 
     /// A unique index refused a row: a task id or idempotency key already taken by another task.
     public var isConstraintViolation: Bool {
-        if case let .sqlite(rc) = code { rc & 0xFF == SQLITE_CONSTRAINT } else { false }
+        if case let .sqlite(rc) = code { return rc & 0xFF == SQLITE_CONSTRAINT }
+        return code == .uniqueViolation
+    }
+
+    /// The database cannot answer now (away, too slow, no free connection): worth a 503 and a
+    /// retry, not a crash.
+    public var isUnavailable: Bool { code == .unavailable }
+
+    package static func unavailable(_ message: String) -> StoreError {
+        StoreError(.unavailable, "d8 store: PostgreSQL is unavailable: \(message)")
+    }
+
+    package static func uniqueViolation(_ message: String) -> StoreError {
+        StoreError(.uniqueViolation, "d8 store: \(message)")
     }
 
     static func directory(_ path: String, reason: String) -> StoreError {
@@ -36,19 +53,19 @@ public struct StoreError: Error, CustomStringConvertible {
         StoreError(.sqlite(rc), "d8 store \(path): \(operation) failed: \(message) (SQLite code \(rc))")
     }
 
-    static func schema(_ message: String, path: String) -> StoreError {
+    package static func schema(_ message: String, path: String) -> StoreError {
         StoreError(.schema, "d8 store \(path): \(message)")
     }
 
-    static func invalidRecord(_ message: String, path: String) -> StoreError {
+    package static func invalidRecord(_ message: String, path: String) -> StoreError {
         StoreError(.invalidRecord, "d8 store \(path): invalid task record: \(message)")
     }
 
-    static func corruptRow(_ message: String, path: String) -> StoreError {
+    package static func corruptRow(_ message: String, path: String) -> StoreError {
         StoreError(.corruptRow, "d8 store \(path): unreadable task row: \(message)")
     }
 
-    static func closed(path: String) -> StoreError {
+    package static func closed(path: String) -> StoreError {
         StoreError(.closed, "d8 store \(path): the store is closed")
     }
 }

@@ -99,4 +99,14 @@ public struct PrunedTasks: Sendable, Equatable {
     /// Of them, cache hits, and what their originals had cost.
     public var cacheHits = 0
     public var savedUSD = 0.0
+
+    public init(type: String, status: TaskRecord.Status, workerType: String?, count: Int, costUSD: Double, cacheHits: Int = 0, savedUSD: Double = 0) {
+        self.type = type
+        self.status = status
+        self.workerType = workerType
+        self.count = count
+        self.costUSD = costUSD
+        self.cacheHits = cacheHits
+        self.savedUSD = savedUSD
+    }
 }

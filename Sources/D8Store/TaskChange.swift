@@ -4,12 +4,18 @@
 public enum TaskChange: Sendable, Equatable {
     /// A new task: the whole row.
     case insert(TaskRecord)
+    /// A new task the writing orchestrator keeps in memory (in a cluster: held by its node, not
+    /// in the shared queue). One orchestrator alone writes it as an `insert`.
+    case insertHeld(TaskRecord)
     /// A lease handed out (or taken back): the assignment columns.
     case lease(TaskRecord)
     /// Any other change: every column that can change after submit.
     case update(TaskRecord)
     /// A new job, written in the same commit as its tasks.
     case job(JobRecord)
+    /// Back to the shared queue (a cluster node lets go of a task it holds): every column that
+    /// can change, and no owner. One orchestrator alone writes it as an `update`.
+    case release(TaskRecord)
 }
 
 extension TaskChange {
@@ -30,13 +36,13 @@ extension TaskChange {
     /// The statement and its values.
     func statement(path: String) throws(StoreError) -> (sql: String, values: [SQLiteValue]) {
         switch self {
-        case let .insert(r):
+        case let .insert(r), let .insertHeld(r):
             return (TaskRecord.upsert, try r.bindings(path: path))
         case let .lease(r):
             return (Self.leaseSQL, try [r.seqValue(path: path)] + r.leaseValues)
         case let .job(job):
             return (JobRecord.insert, job.bindings)
-        case let .update(r):
+        case let .update(r), let .release(r):
             return (Self.updateSQL, try [r.seqValue(path: path)] + r.leaseValues + [
                 SQLiteValue(r.completedAt), SQLiteValue(r.result), .text(r.errors), SQLiteValue(r.costUSD),
             ])

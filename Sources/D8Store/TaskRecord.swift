@@ -6,9 +6,9 @@ extension TaskRecord {
         case expired
 
         /// Statuses the orchestrator rebuilds its queues from on start.
-        static let unfinished: [Status] = [.pending, .assigned, .held]
+        public static let unfinished: [Status] = [.pending, .assigned, .held]
         /// Statuses `prune` may delete.
-        static let finished: [Status] = [.completed, .failed, .cancelled, .dead, .expired]
+        public static let finished: [Status] = [.completed, .failed, .cancelled, .dead, .expired]
     }
 }
 

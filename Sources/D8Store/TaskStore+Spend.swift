@@ -34,8 +34,8 @@ extension TaskStore {
     }
 
     /// Every ledger row settled at or after `since`, for rebuilding today's spending on start.
-    public func spend(since: Double) throws(StoreError) -> [SpendEntry] {
-        try rows("SELECT at, task_id, client, worker_type, usd FROM spend WHERE at >= ?1 ORDER BY id", [.real(since)]) { row, _ in
+    public func spend(since: Double) async throws(StoreError) -> [SpendEntry] {
+        try await rows("SELECT at, task_id, client, worker_type, usd FROM spend WHERE at >= ?1 ORDER BY id", [.real(since)]) { row, _ in
             SpendEntry(taskID: row.text(1), at: row.real(0), client: row.optionalText(2), workerType: row.text(3), usd: row.real(4))
         }
     }

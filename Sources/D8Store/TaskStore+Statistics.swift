@@ -2,10 +2,10 @@ extension TaskStore {
     /// Counts by type and status, latency percentiles over the newest `sampleLimit` finished
     /// tasks of each type, and outcomes and cost by worker type: of every task, or of one
     /// client's (`client`, the name of its key).
-    public func statistics(sampleLimit: Int = 10_000, client: String? = nil) throws(StoreError) -> StoreStatistics {
+    public func statistics(sampleLimit: Int = 10_000, client: String? = nil) async throws(StoreError) -> StoreStatistics {
         // A client's rows through its index; everyone's without a filter.
         let clientParameter: [SQLiteValue] = client.map { [.text($0)] } ?? []
-        return try read { db throws(StoreError) in
+        return try await read { db throws(StoreError) in
             var statistics = StoreStatistics()
             var counts: [String: [TaskRecord.Status: Int]] = [:]
             var cache: [String: (hits: Int, saved: Double)] = [:]

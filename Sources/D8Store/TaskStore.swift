@@ -1,4 +1,5 @@
 internal import Foundation
+import Dispatch
 public import D8Core
 public import Logging
 import Synchronization
@@ -16,6 +17,7 @@ public final class TaskStore: Sendable {
     let writer: GroupCommitWriter
     /// nil once closed.
     private let reader: Mutex<SQLiteConnection?>
+    private let readQueue = DispatchQueue(label: "d8.store.reader")
 
     /// Creates `directory` if needed and opens (or creates) the database in it.
     public init(directory: String, durability: Durability = .disk, logger: Logger) throws(StoreError) {
@@ -143,11 +145,19 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// Runs `body` on the read connection, one reader at a time.
-    func read<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try reader.withLock { connection throws(StoreError) -> T in
-            guard let connection else { throw .closed(path: path) }
-            return try body(connection)
+    /// Runs `body` on the read connection, one reader at a time, on the store's own reader
+    /// queue: a read blocks in SQLite, so it never runs on the caller's (cooperative) thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            readQueue.async {
+                continuation.resume(returning: Result { () throws(StoreError) in
+                    try self.reader.withLock { connection throws(StoreError) -> T in
+                        guard let connection else { throw .closed(path: self.path) }
+                        return try body(connection)
+                    }
+                })
+            }
         }
+        return try result.get()
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d8-bench",
         abstract: "d8 benchmarks. Build with -c release; each prints one JSON object.",

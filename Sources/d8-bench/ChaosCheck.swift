@@ -13,7 +13,7 @@ struct ChaosVerdict {
     /// Every answered task must be stored `completed` once, by a lease a worker ran, with no
     /// lease run twice and no run after the completing attempt; nothing else may be stored (a
     /// key answered with two ids, or a row nobody was answered, is a duplicate).
-    static func check(dataDir: String, idsByKey: [String: Set<String>], executions: ChaosExecutions, orchestratorRestarted: Bool) throws -> ChaosVerdict {
+    static func check(dataDir: String, idsByKey: [String: Set<String>], executions: ChaosExecutions, orchestratorRestarted: Bool) async throws -> ChaosVerdict {
         let store = try TaskStore(directory: dataDir, durability: .disk, logger: Logger(label: "chaos") { _ in SwiftLogNoOpLogHandler() })
         var verdict = ChaosVerdict()
         verdict.executions = executions.total
@@ -26,7 +26,7 @@ struct ChaosVerdict {
             }
             for id in ids {
                 verdict.accepted += 1
-                guard let record = try store.record(taskID: id) else {
+                guard let record = try await store.record(taskID: id) else {
                     verdict.lost += 1
                     verdict.problems.append("\(id) (\(key)): answered, but not in the store")
                     continue
@@ -55,9 +55,9 @@ struct ChaosVerdict {
                 }
             }
         }
-        let counts = try store.statistics().byType.values.flatMap(\.counts)
+        let counts = try await store.statistics().byType.values.flatMap(\.counts)
         verdict.storedTotal = counts.reduce(0) { $0 + $1.value }
-        let unfinished = try store.unfinished().count
+        let unfinished = try await store.unfinished().count
         if unfinished > 0 { verdict.problems.append("\(unfinished) task(s) still unfinished in the store") }
         if verdict.storedTotal != verdict.accepted {
             verdict.duplicated += max(0, verdict.storedTotal - verdict.accepted)

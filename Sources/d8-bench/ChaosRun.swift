@@ -10,7 +10,7 @@ import Foundation
 /// seeded random moments, each restarted. Afterwards, from the store's file and the Echo
 /// plugins' execution log: every task answered is completed exactly once, none is lost,
 /// duplicated or stuck. The kills reported are the ones that landed.
-struct ChaosRun: ParsableCommand {
+struct ChaosRun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "chaos", abstract: "Kill the orchestrator and workers under load; check that no accepted task is lost or duplicated.")
 
     @Option(help: "Tasks to submit.")
@@ -40,7 +40,7 @@ struct ChaosRun: ParsableCommand {
     @Flag(help: "Print JSON (the only output format).")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let began = ContinuousClock.now
         var random = SeededGenerator(seed: seed)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("d8-chaos-\(UUID().uuidString)").path
@@ -66,11 +66,11 @@ struct ChaosRun: ParsableCommand {
         kills.sort { $0.0 < $1.0 }
         for (at, target) in kills {
             let due = start + .milliseconds(Int64(at * 1000))
-            if due > .now { Thread.sleep(forTimeInterval: (due - .now).seconds) }
+            if due > .now { try await Task.sleep(until: due) }
             let downFor = Double.random(in: 0.1...1.0, using: &random)
             if target < 0 {
                 processes.killOrchestrator()
-                Thread.sleep(forTimeInterval: downFor)
+                try await Task.sleep(for: .seconds(downFor))
                 try processes.startOrchestrator()
             } else {
                 // The seeded worker, unless it holds no lease and another does: a kill must cost leases.
@@ -79,7 +79,7 @@ struct ChaosRun: ParsableCommand {
                 let before = processes.workerKills
                 processes.killWorker(victim)
                 if processes.workerKills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
-                Thread.sleep(forTimeInterval: downFor)
+                try await Task.sleep(for: .seconds(downFor))
                 try processes.startWorker(victim)
             }
         }
@@ -89,7 +89,7 @@ struct ChaosRun: ParsableCommand {
         processes.stopAll()
         let tally = load.tally.withLock { $0 }
         let executions = try ChaosExecutions(path: processes.executionLog)
-        var verdict = try ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions,
+        var verdict = try await ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions,
                                               orchestratorRestarted: processes.orchestratorKills > 0)
         if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
         verdict.problems += tally.refusals.map { "submit refused: \($0)" }

@@ -33,7 +33,7 @@ struct DurabilityPragmaTests {
             #expect(store.writer.unsyncedCommitCount == 1)
             await store.close()
             let reopened = try TaskStore(directory: directory, durability: .disk, logger: quietLogger)
-            #expect(try reopened.record(taskID: task(2).taskID) != nil)
+            #expect(try await reopened.record(taskID: task(2).taskID) != nil)
             await reopened.close()
         }
     }

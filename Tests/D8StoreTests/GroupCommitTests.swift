@@ -19,8 +19,8 @@ struct GroupCommitTests {
             print("group commit: \(writes) concurrent writes, \(commits) commits, \(elapsed)")
             #expect(commits >= 1)
             #expect(commits < 200)
-            #expect(try store.maxSeq() == UInt64(writes))
-            #expect(try store.unfinished().map(\.seq) == (1...UInt64(writes)).map { $0 })
+            #expect(try await store.maxSeq() == UInt64(writes))
+            #expect(try await store.unfinished().map(\.seq) == (1...UInt64(writes)).map { $0 })
         }
     }
 
@@ -46,7 +46,7 @@ struct GroupCommitTests {
             #expect(error.description.contains("closed"))
 
             let reopened = try TaskStore(directory: directory, logger: quietLogger)
-            #expect(try reopened.maxSeq() == 200)
+            #expect(try await reopened.maxSeq() == 200)
             await reopened.close()
         }
     }

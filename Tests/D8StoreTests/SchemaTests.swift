@@ -22,7 +22,7 @@ struct SchemaTests {
 
     @Test func opensInWALMode() async throws {
         try await withStore { store, _ in
-            let mode = try store.read { db throws(StoreError) in
+            let mode = try await store.read { db throws(StoreError) in
                 try db.withStatement("PRAGMA journal_mode") { row throws(StoreError) in
                     try row.step() ? row.text(0) : ""
                 }

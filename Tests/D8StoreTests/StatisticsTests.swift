@@ -30,7 +30,7 @@ struct StatisticsTests {
     @Test func countsPercentilesSuccessRateAndCost() async throws {
         try await withStore { store, _ in
             try await store.write(Self.tasks())
-            let statistics = try store.statistics()
+            let statistics = try await store.statistics()
 
             #expect(Set(statistics.byType.keys) == ["a", "b"])
             let a = try #require(statistics.byType["a"])
@@ -57,7 +57,7 @@ struct StatisticsTests {
         try await withStore { store, _ in
             try await store.write(Self.tasks())
             // The three newest by completion: waits 6, 5, 3 and runs 80, 90, 100.
-            let a = try #require(try store.statistics(sampleLimit: 3).byType["a"])
+            let a = try #require(try await store.statistics(sampleLimit: 3).byType["a"])
             #expect(a.queueWait == Percentiles(p50: 5, p99: 6, count: 3))
             #expect(a.runTime == Percentiles(p50: 90, p99: 100, count: 3))
         }
@@ -74,7 +74,7 @@ struct StatisticsTests {
 
     @Test func anEmptyStoreHasNoStatistics() async throws {
         try await withStore { store, _ in
-            let statistics = try store.statistics()
+            let statistics = try await store.statistics()
             #expect(statistics == StoreStatistics())
         }
     }

@@ -18,8 +18,8 @@ struct TaskStoreTests {
                 seq: 8, taskID: "t-8", type: "", data: "", priority: 1, maxAttempts: 1, createdAt: 0)
             try await store.write([full, sparse])
 
-            #expect(try store.record(taskID: full.taskID) == full)
-            let readSparse = try #require(try store.record(taskID: "t-8"))
+            #expect(try await store.record(taskID: full.taskID) == full)
+            let readSparse = try #require(try await store.record(taskID: "t-8"))
             #expect(readSparse == sparse)
             #expect(readSparse.status == .pending && readSparse.attempt == 0 && readSparse.errors == "[]")
             #expect(readSparse.assignedTo == nil && readSparse.costUSD == nil && readSparse.result == nil)
@@ -37,9 +37,9 @@ struct TaskStoreTests {
             done.result = #"{"answer":42}"#
             done.completedAt = 1_700_000_100
             try await store.write([done])  // also clears the idempotency key: every column is written
-            #expect(try store.record(taskID: "task-1") == done)
-            #expect(try store.record(idempotencyKey: "k", client: nil) == nil)
-            #expect(try store.maxSeq() == 1)
+            #expect(try await store.record(taskID: "task-1") == done)
+            #expect(try await store.record(idempotencyKey: "k", client: nil) == nil)
+            #expect(try await store.maxSeq() == 1)
         }
     }
 
@@ -53,7 +53,7 @@ struct TaskStoreTests {
             late.status = .assigned
             late.attempt = 2
             try await store.write([late]) // a late write of an earlier state changes nothing
-            #expect(try store.record(taskID: "task-1") == done)
+            #expect(try await store.record(taskID: "task-1") == done)
         }
     }
 
@@ -62,7 +62,7 @@ struct TaskStoreTests {
             let statuses: [TaskRecord.Status] = [.held, .completed, .pending, .failed, .assigned, .cancelled, .dead, .pending]
             let records = statuses.enumerated().map { task(UInt64(10 - $0.offset), status: $0.element) }
             try await store.write(records)
-            let unfinished = try store.unfinished()
+            let unfinished = try await store.unfinished()
             #expect(unfinished.map(\.seq) == [3, 6, 8, 10])
             #expect(unfinished.map(\.status) == [.pending, .assigned, .pending, .held])
         }
@@ -70,13 +70,13 @@ struct TaskStoreTests {
 
     @Test func findsByTaskIDAndIdempotencyKey() async throws {
         try await withStore { store, _ in
-            #expect(try store.maxSeq() == 0)
+            #expect(try await store.maxSeq() == 0)
             try await store.write([task(1), task(2, idempotencyKey: "order-17"), task(3)])
-            #expect(try store.record(taskID: "task-3")?.seq == 3)
-            #expect(try store.record(taskID: "missing") == nil)
-            #expect(try store.record(idempotencyKey: "order-17", client: nil)?.taskID == "task-2")
-            #expect(try store.record(idempotencyKey: "order-18", client: nil) == nil)
-            #expect(try store.maxSeq() == 3)
+            #expect(try await store.record(taskID: "task-3")?.seq == 3)
+            #expect(try await store.record(taskID: "missing") == nil)
+            #expect(try await store.record(idempotencyKey: "order-17", client: nil)?.taskID == "task-2")
+            #expect(try await store.record(idempotencyKey: "order-18", client: nil) == nil)
+            #expect(try await store.maxSeq() == 3)
         }
     }
 
@@ -90,8 +90,8 @@ struct TaskStoreTests {
             #expect(error.description.contains("idempotency_key"))
             #expect(error.description.contains("d8.sqlite"))
             // All or none within the call: task 2 was rolled back with task 3.
-            #expect(try store.record(taskID: "task-2") == nil)
-            #expect(try store.record(idempotencyKey: "same", client: nil)?.seq == 1)
+            #expect(try await store.record(taskID: "task-2") == nil)
+            #expect(try await store.record(idempotencyKey: "same", client: nil)?.seq == 1)
         }
     }
 
@@ -99,10 +99,10 @@ struct TaskStoreTests {
     @Test func idempotencyKeysAreUniquePerClient() async throws {
         try await withStore { store, _ in
             try await store.write([task(1, idempotencyKey: "k", client: "alpha"), task(2, idempotencyKey: "k", client: "beta"), task(3, idempotencyKey: "k")])
-            #expect(try store.record(idempotencyKey: "k", client: "alpha")?.seq == 1)
-            #expect(try store.record(idempotencyKey: "k", client: "beta")?.seq == 2)
-            #expect(try store.record(idempotencyKey: "k", client: nil)?.seq == 3)
-            #expect(try store.record(idempotencyKey: "k", client: "gamma") == nil)
+            #expect(try await store.record(idempotencyKey: "k", client: "alpha")?.seq == 1)
+            #expect(try await store.record(idempotencyKey: "k", client: "beta")?.seq == 2)
+            #expect(try await store.record(idempotencyKey: "k", client: nil)?.seq == 3)
+            #expect(try await store.record(idempotencyKey: "k", client: "gamma") == nil)
             let error = try await #require(throws: StoreError.self) { try await store.write([task(4, idempotencyKey: "k", client: "beta")]) }
             #expect(error.isConstraintViolation)
         }
@@ -113,7 +113,7 @@ struct TaskStoreTests {
             try await store.write([task(1, idempotencyKey: "same")])
             store.enqueueWrite([task(2, idempotencyKey: "same")])  // refused, logged
             try await store.write([task(3)])  // most likely in the same group; must commit anyway
-            #expect(try store.unfinished().map(\.seq) == [1, 3])
+            #expect(try await store.unfinished().map(\.seq) == [1, 3])
         }
     }
 
@@ -123,7 +123,7 @@ struct TaskStoreTests {
                 let error = try await #require(throws: StoreError.self) { try await store.write([task(seq)]) }
                 #expect(error.description.contains("seq must be"))
             }
-            #expect(try store.maxSeq() == 0)
+            #expect(try await store.maxSeq() == 0)
         }
     }
 
@@ -137,12 +137,12 @@ struct TaskStoreTests {
 
             let error = try await #require(throws: StoreError.self) { try await first.write([task(99)]) }
             #expect(error.isClosed)
-            #expect(throws: StoreError.self) { try first.unfinished() }
+            await #expect(throws: StoreError.self) { try await first.unfinished() }
 
             let second = try TaskStore(directory: directory, logger: quietLogger)
-            #expect(try second.maxSeq() == 50)
-            #expect(try second.unfinished() == records.filter { $0.status == .pending })
-            #expect(try second.record(taskID: "task-50") == records[49])
+            #expect(try await second.maxSeq() == 50)
+            #expect(try await second.unfinished() == records.filter { $0.status == .pending })
+            #expect(try await second.record(taskID: "task-50") == records[49])
             await second.close()
         }
     }
@@ -154,8 +154,8 @@ struct TaskStoreTests {
             finished.status = .completed
             store.enqueueWrite([finished])  // after the pending version of the same seq
             try await store.flush()
-            #expect(try store.unfinished().count == 99)
-            #expect(try store.record(taskID: "task-1")?.status == .completed)
+            #expect(try await store.unfinished().count == 99)
+            #expect(try await store.record(taskID: "task-1")?.status == .completed)
         }
     }
 
@@ -174,8 +174,8 @@ struct TaskStoreTests {
                 finished(10, .completed, at: nil),
             ])
             #expect(try await store.prune(finishedBefore: 500) == 4)
-            for seq in 1...4 { #expect(try store.record(taskID: "task-\(seq)") == nil) }
-            for seq in 5...10 { #expect(try store.record(taskID: "task-\(seq)") != nil) }
+            for seq in 1...4 { #expect(try await store.record(taskID: "task-\(seq)") == nil) }
+            for seq in 5...10 { #expect(try await store.record(taskID: "task-\(seq)") != nil) }
             #expect(try await store.prune(finishedBefore: 500) == 0)
         }
     }

@@ -15,7 +15,7 @@ extension ConfigReader {
     }
 
     mutating func server(_ field: ConfigField?) throws(ConfigError) -> ServerConfig {
-        let f = try fields(field, known: ["allow_insecure", "data_dir", "durability", "host", "max_body", "metrics", "port", "retention"])
+        let f = try fields(field, known: ["allow_insecure", "data_dir", "durability", "host", "max_body", "metrics", "port", "postgres", "retention", "store"])
         var s = ServerConfig()
         if let v = try string(f["host"]) { s.host = v }
         if let v = try int(f["port"], in: 0...65_535) { s.port = v }
@@ -30,7 +30,30 @@ extension ConfigReader {
             }
             s.durability = durability
         }
+        if let field = f["store"], let v = try string(field) {
+            guard let store = StoreKind(rawValue: v) else { throw error(field, "expected sqlite or postgres, got '\(v)'") }
+            s.store = store
+        }
+        s.postgres = try postgres(f["postgres"])
+        if s.store == .postgres, s.postgres.url.isEmpty {
+            throw error(f["store"]!, "store: postgres needs server.postgres.url (postgres://user@host:port/database)")
+        }
         return s
+    }
+
+    mutating func postgres(_ field: ConfigField?) throws(ConfigError) -> PostgresConfig {
+        let f = try fields(field, known: ["node_timeout", "pool", "timeout", "url"])
+        var p = PostgresConfig()
+        if let field = f["url"], let v = try string(field) {
+            guard v.isEmpty || v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
+                throw error(field, "expected a URL postgres://user[:password]@host[:port]/database, got '\(v)'")
+            }
+            p.url = v
+        }
+        if let v = try int(f["pool"], in: 1...1000) { p.pool = v }
+        if let v = try duration(f["timeout"]) { p.timeout = v }
+        if let v = try duration(f["node_timeout"]) { p.nodeTimeout = v }
+        return p
     }
 
     mutating func auth(_ field: ConfigField?) throws(ConfigError) -> AuthConfig {

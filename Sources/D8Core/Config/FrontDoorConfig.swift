@@ -44,4 +44,12 @@ extension D8Config {
         }
         return workerTypes.contains { $0.name == target } ? TaskTypeConfig(name: name, route: [String(target)]) : nil
     }
+
+    /// Every task type whose route names `workerType`, the front door's included: what a
+    /// worker of that type may be handed (a cluster node claims these for it).
+    public func taskTypeNames(routedTo workerType: String) -> [String] {
+        taskTypes.filter { $0.route.contains(workerType) }.map(\.name)
+            + frontDoor.aliases.filter { $0.route.contains(workerType) }.map { Self.chatTaskPrefix + $0.name }
+            + [Self.chatTaskPrefix + workerType]
+    }
 }

@@ -28,6 +28,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case queueFull = "queue_full"
         case methodNotAllowed = "method_not_allowed"
         case shuttingDown = "shutting_down"
+        /// The database cannot answer now (a cluster's PostgreSQL is away or slow): try again.
+        case storeUnavailable = "store_unavailable"
     }
 
     let code: Code
@@ -57,7 +59,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .unknownTaskType, .unknownWorkerType, .noEligibleWorkerType, .unknownPrice: .unprocessableContent
         case .staleLease, .conflict: .conflict
         case .budgetExceeded: .tooManyRequests
-        case .queueFull, .shuttingDown: .serviceUnavailable
+        case .queueFull, .shuttingDown, .storeUnavailable: .serviceUnavailable
         case .methodNotAllowed: .methodNotAllowed
         }
     }

@@ -31,6 +31,7 @@ struct OpenAIController {
                                     idempotencyKey: options.idempotencyKey, maxCostUSD: options.maxCostUSD,
                                     deadline: now + options.timeout.seconds)
         submission.holdsOverBudget = false
+        submission.answeredHere = true
         let (record, _) = try await orchestrator.submit([submission], client: context.clientName)[0]
         let answer = ChatCompletion(taskID: record.taskID, created: Int(record.createdAt), model: chat.model)
         // A caller that hangs up cancels its task at once, queued or running, until its answer is out.

@@ -29,6 +29,7 @@ extension OpenAIError: HTTPResponseError {
         case .budgetExceeded: self.init(status: 429, message, type: "insufficient_quota", code: "budget_exceeded", retryAfter: error.retryAfter)
         case .staleLease, .conflict: self.init(status: 409, message, type: "invalid_request_error", code: "conflict")
         case .queueFull, .shuttingDown: self.init(status: 503, message, type: "api_error", code: "unavailable")
+        case .storeUnavailable: self.init(status: 503, message, type: "api_error", code: "unavailable", retryAfter: error.retryAfter)
         case .methodNotAllowed: self.init(status: 405, message, type: "invalid_request_error")
         case .bodyTooLarge: self.init(status: 413, message, type: "invalid_request_error")
         case .badRequest, .malformedJSON, .missingField, .invalidField, .unsupportedMediaType:

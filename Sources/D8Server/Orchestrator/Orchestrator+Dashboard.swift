@@ -44,16 +44,16 @@ extension Orchestrator {
     }
 
     func tasksPage(_ query: TaskQuery) async throws(APIError) -> [TaskRecord] {
-        try await read { try $0.tasks(query) }
+        try await read { try await $0.tasks(query) }
     }
 
     /// Everyone's from the counters; a client's share from its rows in the store.
     func throughput(since: Double, for viewer: Viewer) async throws(APIError) -> [MinuteCount] {
         guard let client = viewer.client else { return core.withLock { $0.scheduler.tally.minutes(since: since) } }
-        return try await read { try $0.throughput(since: since, client: client) }
+        return try await read { try await $0.throughput(since: since, client: client) }
     }
 
     func dailySpend(since: Double, for viewer: Viewer) async throws(APIError) -> [DailySpend] {
-        try await read { try $0.dailySpend(since: since, client: viewer.client) }
+        try await read { try await $0.dailySpend(since: since, client: viewer.client) }
     }
 }

@@ -27,8 +27,8 @@ extension Orchestrator {
     /// A job as it stands: its tasks from the store, with the live ones as they are in memory.
     func job(_ id: String, for viewer: Viewer) async throws(APIError) -> JobView {
         guard let (job, stored) = try await read({ store -> (JobRecord, [TaskRecord])? in
-            guard let job = try store.job(id: id) else { return nil }
-            return (job, try store.records(jobID: id))
+            guard let job = try await store.job(id: id) else { return nil }
+            return (job, try await store.records(jobID: id))
         }), viewer.sees(client: job.client) else {
             throw APIError(.jobNotFound, "no job with id '\(id)'")
         }

@@ -11,34 +11,49 @@ import ServiceLifecycle
 extension Orchestrator: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            var lastScan = ContinuousClock.now, lastPrune = ContinuousClock.now - .seconds(3600)
-            var memory = MemoryReturn()
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-                let now = ContinuousClock.now
-                let full = now - lastScan >= .milliseconds(250)
-                if full { lastScan = now }
-                let effects = try? self.event { scheduler in
-                    var effects = SchedulerEffects()
-                    if full { effects = scheduler.tick(now: Self.epochNow()) } else {
-                        scheduler.endExpiredLongPolls(now: Self.epochNow(), effects: &effects)
-                    }
-                    return ((), effects)
-                }.1
-                self.endExpiredWatches()
-                if let effects, !effects.finished.isEmpty {
-                    let orchestrator = self
-                    Task { try? await orchestrator.settle(effects) }
-                }
-                if full { memory.observe(liveTasks: self.core.withLock { $0.scheduler.liveTaskCount }) }
-                if now - lastPrune >= .seconds(3600) {
-                    lastPrune = now
-                    await self.prune()
-                }
+            await withTaskGroup(of: Void.self) { group in
+                if let cluster = self.cluster { group.addTask { await self.runCluster(cluster) } }
+                await self.tickLoop()
+                group.cancelAll()
             }
         }
         beginShutdown()
         try? await store.flush()
+        if let cluster {
+            // Another node takes over at once what this one held, instead of after the node timeout.
+            await cluster.leave()
+            cluster.notifyNewTasks()
+        }
+    }
+
+    private func tickLoop() async {
+        var lastScan = ContinuousClock.now, lastPrune = ContinuousClock.now - .seconds(3600)
+        var memory = MemoryReturn()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            let full = now - lastScan >= .milliseconds(250)
+            if full { lastScan = now }
+            let effects = try? self.event { scheduler in
+                var effects = SchedulerEffects()
+                if full { effects = scheduler.tick(now: Self.epochNow()) } else {
+                    scheduler.endExpiredLongPolls(now: Self.epochNow(), effects: &effects)
+                }
+                return ((), effects)
+            }.1
+            self.endExpiredWatches()
+            if let effects, !effects.finished.isEmpty {
+                let orchestrator = self
+                Task { try? await orchestrator.settle(effects) }
+            }
+            if let cluster = self.cluster { self.clusterTick(cluster, full: full) }
+            if full { memory.observe(liveTasks: self.core.withLock { $0.scheduler.liveTaskCount }) }
+            // In a cluster the maintainer prunes (see `keepAlive`).
+            if self.cluster == nil, now - lastPrune >= .seconds(3600) {
+                lastPrune = now
+                await self.prune()
+            }
+        }
     }
 
     /// Clients waiting past their deadline get the task as it stands.

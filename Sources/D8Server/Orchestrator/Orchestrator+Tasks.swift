@@ -9,13 +9,23 @@ extension Orchestrator {
     /// All-or-nothing for a batch: every submission is checked before any is stored.
     /// `job`: the tasks make up this job, written in the same commit.
     func submit(_ submissions: [Submission], client: String?, job: JobRecord? = nil) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
+        do {
+            return try await submitOnce(submissions, client: client, job: job)
+        } catch let error where error.code == .conflict && cluster != nil && submissions.contains(where: { $0.idempotencyKey != nil }) {
+            // Another node stored a task under one of these keys first: now the store has it.
+            return try await submitOnce(submissions, client: client, job: job)
+        }
+    }
+
+    private func submitOnce(_ submissions: [Submission], client: String?, job: JobRecord?) async throws(APIError) -> [(record: TaskRecord, created: Bool)] {
         var submissions = submissions
+        try await ensureSeqs(submissions.count)
         try await lookUpResultCache(&submissions, client: client)
         let keys = submissions.compactMap(\.idempotencyKey)
         // Keys of finished tasks are only in the store; live ones are in memory.
         let stored: [String: TaskRecord] = keys.isEmpty ? [:] : try await read { store in
             var found: [String: TaskRecord] = [:]
-            for key in keys { if let record = try store.record(idempotencyKey: key, client: client) { found[key] = record } }
+            for key in keys { if let record = try await store.record(idempotencyKey: key, client: client) { found[key] = record } }
             return found
         }
         let now = Self.epochNow()
@@ -25,13 +35,18 @@ extension Orchestrator {
         let fresh = admissions.compactMap { if case let .new(live) = $0 { live } else { nil } }
         if !fresh.isEmpty {
             do {
-                try await store.write((job.map { [TaskChange.job($0)] } ?? []) + fresh.map { .insert($0.record) })
+                // In a cluster a task waits in the shared queue, unless this node answers it.
+                try await store.write((job.map { [TaskChange.job($0)] } ?? []) + fresh.map { $0.answeredHere ? .insertHeld($0.record) : .insert($0.record) })
             } catch {
                 core.withLock { $0.scheduler.abandon(fresh) }
+                if error.isConstraintViolation, cluster != nil {
+                    throw APIError(.conflict, "a task with one of these idempotency keys was stored by another node meanwhile")
+                }
                 logger.error("store write failed", metadata: ["error": "\(error)"])
-                throw APIError(.shuttingDown, "the task store refused the write; nothing was accepted: \(error)")
+                throw Self.storeFailure(error, "the task store refused the write; nothing was accepted")
             }
             _ = try event { scheduler in ((), scheduler.accept(fresh, now: Self.epochNow())) }
+            if fresh.contains(where: { !$0.answeredHere && $0.record.status != .completed }) { announceNewTasks() }
             if config.server.metrics { recordSubmitted(fresh) }
         }
         var results: [(record: TaskRecord, created: Bool)] = []
@@ -43,7 +58,7 @@ extension Orchestrator {
                 // Another submit is still writing the first task of this key: once the writes
                 // queued before now are committed, it can be read back.
                 try? await store.flush()
-                guard let first = try await read({ try $0.record(idempotencyKey: key, client: client) }) else {
+                guard let first = try await read({ try await $0.record(idempotencyKey: key, client: client) }) else {
                     throw APIError(.conflict, "a task with idempotency key '\(key)' is being submitted; try again")
                 }
                 results.append((first, false))
@@ -67,10 +82,12 @@ extension Orchestrator {
         }
         guard !lookups.isEmpty else { return }
         let hits = try await read { [lookups] store in
-            try lookups.map { lookup in
-                ResultCache.hit(among: try store.cacheCandidates(cacheKey: lookup.key, since: lookup.since),
-                                type: lookup.type, client: client, canonicalData: lookup.canonical)
+            var hits: [TaskRecord?] = []
+            for lookup in lookups {
+                hits.append(ResultCache.hit(among: try await store.cacheCandidates(cacheKey: lookup.key, since: lookup.since),
+                                            type: lookup.type, client: client, canonicalData: lookup.canonical))
             }
+            return hits
         }
         for (lookup, hit) in zip(lookups, hits) { submissions[lookup.index].cachedFrom = hit }
     }
@@ -90,6 +107,11 @@ extension Orchestrator {
         case let .alreadyFinished(record):
             return TaskView(record)
         case .notLive:
+            // In a cluster it may live at another node (or wait in the shared queue): take it over, then cancel.
+            if let stored = try await read({ try await $0.record(taskID: taskID) }), viewer.sees(stored), !stored.status.isFinished,
+               try await takeOver(taskID: taskID, lease: nil, workerID: nil) {
+                return try await cancel(taskID: taskID, by: viewer)
+            }
             return try await storedTask(taskID, for: viewer) // finished, or not the viewer's: cancelling changes nothing
         }
     }
@@ -104,7 +126,7 @@ extension Orchestrator {
     }
 
     private func storedTask(_ taskID: String, for viewer: Viewer) async throws(APIError) -> TaskView {
-        guard let stored = try await read({ try $0.record(taskID: taskID) }), viewer.sees(stored) else { throw Self.noTask(taskID) }
+        guard let stored = try await read({ try await $0.record(taskID: taskID) }), viewer.sees(stored) else { throw Self.noTask(taskID) }
         return TaskView(stored)
     }
 
@@ -125,7 +147,14 @@ extension Orchestrator {
             core.watches[taskID, default: []].append(watch)
             return (live, true)
         }
-        guard let live else { return try await storedTask(taskID, for: viewer) }
+        guard let live else {
+            // In a cluster the task may live at another node: follow it in the database.
+            if cluster != nil, wait > .zero, let view = try await waitInDatabase(taskID, until: watch.deadline, for: viewer) { return view }
+            if cluster != nil, wait > .zero, core.withLock({ $0.scheduler.task(id: taskID) != nil }) {
+                return try await waitUntilFinished(taskID, wait: .seconds(max(0, watch.deadline - Self.epochNow())), for: viewer)
+            }
+            return try await storedTask(taskID, for: viewer)
+        }
         guard viewer.sees(live.record) else { throw Self.noTask(taskID) }
         guard watching else { return TaskView(live) }
         await watch.signal.sleep()

@@ -31,7 +31,7 @@ extension Orchestrator {
         }
         let client = viewer.client
         let stored = if let client {
-            try await read { try $0.statistics(sampleLimit: TaskTally.samplesKept, client: client) }
+            try await read { try await $0.statistics(sampleLimit: TaskTally.samplesKept, client: client) }
         } else {
             tally
         }

@@ -49,6 +49,7 @@ extension Orchestrator {
                     core.sleepers[waiter] = signal
                     return true
                 }
+                if registered, cluster != nil { feederBell.ring() } // the shared queue may have work for it
                 try await settle(effects)
                 if registered { await signal.sleep() }
                 if core.withLock({ $0.scheduler.shuttingDown }) { return [] }
@@ -85,7 +86,12 @@ extension Orchestrator {
         case let .stale(record, _):
             throw Scheduler.staleLease(taskID, workerID: workerID, record: record)
         case .notLive:
-            guard let stored = try await read({ try $0.record(taskID: taskID) }) else {
+            // In a cluster the task may be held by another node (its worker moved here) or by
+            // none (its node died): the current lease lets this node take it over and decide.
+            if try await takeOver(taskID: taskID, lease: lease, workerID: lease == nil ? workerID : nil) {
+                return try await self.report(report)
+            }
+            guard let stored = try await read({ try await $0.record(taskID: taskID) }) else {
                 throw APIError(.notFound, "no task with id '\(taskID)'")
             }
             if Scheduler.isRepeat(of: stored, worker: workerID, lease: lease) { return .duplicate }

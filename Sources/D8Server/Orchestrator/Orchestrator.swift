@@ -1,4 +1,5 @@
 import D8Core
+import D8Postgres
 import D8Store
 import Foundation
 import Logging
@@ -12,6 +13,10 @@ import Synchronization
 final class Orchestrator: Sendable {
     let config: D8Config
     let store: any TaskStorage
+    /// The shared database when this orchestrator is one node of a cluster (`store: postgres`).
+    let cluster: PostgresStore?
+    /// Rung when this node may have to claim tasks from the shared queue (see `feed`).
+    let feederBell = Doorbell()
     let logger: Logger
     let metrics = OrchestratorMetrics()
     /// Front-door requests waiting on each open connection.
@@ -33,20 +38,28 @@ final class Orchestrator: Sendable {
 
     /// `pluginDescriptions`: what the worker types' plugins here say of themselves, so that
     /// ceilings and budgets know prices before any worker registers.
-    init(config: D8Config, store: any TaskStorage, logger: Logger, pluginDescriptions: [String: JSONValue] = [:]) throws {
+    init(config: D8Config, store: any TaskStorage, logger: Logger, pluginDescriptions: [String: JSONValue] = [:]) async throws {
         self.config = config
         self.store = store
+        self.cluster = store as? PostgresStore
         self.logger = logger
         let now = Self.epochNow()
         var scheduler = Scheduler(
-            config: config, budget: try Self.budgetBook(config: config, store: store, now: now),
-            tally: TaskTally(seed: try store.statistics(sampleLimit: TaskTally.samplesKept, client: nil)),
-            nextSeq: try store.maxSeq() + 1,
-            leasePrefix: String(UUID().uuidString.lowercased().prefix(13)), seed: UInt64.random(in: 1...UInt64.max))
-        scheduler.tally.seed(minutes: try store.throughput(since: now - 3600, client: nil))
+            config: config, budget: try await Self.budgetBook(config: config, store: store, now: now),
+            tally: TaskTally(seed: try await store.statistics(sampleLimit: TaskTally.samplesKept, client: nil)),
+            leasePrefix: cluster?.nodeID ?? String(UUID().uuidString.lowercased().prefix(13)), seed: UInt64.random(in: 1...UInt64.max))
+        scheduler.tally.seed(minutes: try await store.throughput(since: now - 3600, client: nil))
         // Before the recovered tasks are routed.
         for (type, description) in pluginDescriptions { scheduler.prices.learn(type, description: description) }
-        let (pending, effects) = scheduler.recover(try store.unfinished(), now: now) { (try? JSONValue.parse($0)) ?? [:] }
+        if let cluster {
+            // A node recovers nothing itself: what a dead node held returns to the shared queue,
+            // and the maintainer decides what needs deciding (see `maintain`).
+            scheduler.useSeqs(try await cluster.seqBlock())
+            core = Mutex(Core(scheduler: scheduler))
+            return
+        }
+        scheduler.nextSeq = try await store.maxSeq() + 1
+        let (pending, effects) = scheduler.recover(try await store.unfinished(), now: now) { (try? JSONValue.parse($0)) ?? [:] }
         store.enqueue(effects.writes)
         core = Mutex(Core(scheduler: scheduler))
         if pending > 0 || !effects.writes.isEmpty {
@@ -95,24 +108,29 @@ final class Orchestrator: Sendable {
     func flush() async throws(APIError) {
         do { try await store.flush() } catch {
             logger.error("store write failed", metadata: ["error": "\(error)"])
-            throw APIError(.shuttingDown, "the task store refused the write: \(error)")
+            throw Self.storeFailure(error, "the task store refused the write")
         }
     }
 
-    /// A blocking store read, off the cooperative pool (on NIO's shared thread pool), so a slow
-    /// read never stalls the requests that share the pool's threads.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any TaskStorage) throws -> T) async throws(APIError) -> T {
-        let store = self.store
-        do { return try await NIOThreadPool.singleton.runIfActive { try body(store) } } catch {
-            throw APIError(.shuttingDown, "the task store cannot be read: \(error)")
+    /// A store read (each store keeps its own blocking off the caller's thread).
+    func read<T: Sendable>(_ body: (any TaskStorage) async throws -> T) async throws(APIError) -> T {
+        do { return try await body(store) } catch {
+            throw Self.storeFailure(error, "the task store cannot be read")
         }
     }
 
-    static func budgetBook(config: D8Config, store: any TaskStorage, now: Double) throws -> BudgetBook {
+    /// A store error as the API answers it: a database that cannot answer now is a 503 to retry.
+    static func storeFailure(_ error: any Error, _ what: String) -> APIError {
+        if let error = error as? APIError { return error }
+        if let error = error as? StoreError, error.isUnavailable { return APIError(.storeUnavailable, "\(what): \(error)", retryAfter: 1) }
+        return APIError(.shuttingDown, "\(what): \(error)")
+    }
+
+    static func budgetBook(config: D8Config, store: any TaskStorage, now: Double) async throws -> BudgetBook {
         let clientLimits = Dictionary(config.auth.clientKeys.compactMap { key in key.dailyBudgetUSD.map { (key.name, $0) } }) { a, _ in a }
         var book = BudgetBook(config: config.budgets, clientLimits: clientLimits, now: now)
         let dayStart = Double(book.day) * 86_400 - Double(config.budgets.utcOffsetMinutes) * 60
-        for entry in try store.spend(since: dayStart) { book.spend(entry.usd, client: entry.client, workerType: entry.workerType) }
+        for entry in try await store.spend(since: dayStart) { book.spend(entry.usd, client: entry.client, workerType: entry.workerType) }
         return book
     }
 

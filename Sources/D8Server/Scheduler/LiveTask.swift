@@ -15,6 +15,8 @@ struct LiveTask: Sendable {
     var reservations: [Reservation] = []
     /// Worker types an attempt failed on: a retry prefers the others (fallback).
     var failedOn: [String] = []
+    /// Its answer is streamed from this node (`Submission.answeredHere`): a cluster node keeps it.
+    var answeredHere = false
 
     init(record: TaskRecord, data: JSONValue) {
         self.record = record

@@ -23,6 +23,9 @@ struct Submission: Sendable {
     /// The front door's requests are refused (429) when no budget admits them, not held: their
     /// callers wait on an open connection.
     var holdsOverBudget = true
+    /// The front door streams its answer from this node's memory: in a cluster its task stays
+    /// at the node that took the request, for that node's workers.
+    var answeredHere = false
 }
 
 extension Scheduler {
@@ -74,6 +77,7 @@ extension Scheduler {
                 createdAt: now, idempotencyKey: submission.idempotencyKey, client: client, maxCostUSD: submission.maxCostUSD,
                 jobID: submission.jobID, deadline: submission.deadline, cacheKey: submission.cacheKey
             ), data: submission.data)
+            live.answeredHere = submission.answeredHere
             if let original = submission.cachedFrom {
                 live.record.completeFromCache(original, at: now)
                 if let key = submission.idempotencyKey { claimed[key] = admissions.count }
@@ -98,6 +102,9 @@ extension Scheduler {
             admissions.append(.new(live))
         }
         // Numbered and claimed only once the whole batch passed.
+        guard seqsLeft >= UInt64(admissions.count) else {
+            throw APIError(.shuttingDown, "this node has no task numbers left; try again")
+        }
         for index in admissions.indices {
             guard case var .new(live) = admissions[index] else { continue }
             live.record.seq = nextSeq
@@ -122,6 +129,12 @@ extension Scheduler {
         var effects = SchedulerEffects()
         var ready: [UInt64] = []
         for live in admitted {
+            // A cluster node: the task waits in the shared queue, for whichever node has a
+            // worker for it (`adopt`); only a cache hit, already final, is answered here.
+            if shared, !live.answeredHere, live.record.status != .completed {
+                abandon([live])
+                continue
+            }
             put(live)
             if live.record.status == .completed {
                 forget(live.record.seq) // a cache hit, already stored: the store answers for it

@@ -51,6 +51,12 @@ struct Scheduler: Sendable {
     /// Every task's outcome since start (seeded from the store): what `/api/stats` reads.
     var tally: TaskTally
     var nextSeq: UInt64
+    /// The end of the seqs this scheduler may hand out: a cluster node numbers from blocks the
+    /// database gives it; one orchestrator alone has no end.
+    var seqLimit = UInt64.max
+    /// A cluster node (`store: postgres`): it holds only the tasks its own workers take; new
+    /// tasks wait in the database's shared queue until a node claims them.
+    var shared: Bool { config.server.store == .postgres }
     var nextGeneration: UInt64 = 1
     var nextWaiterID: WaiterID = 1
     var shuttingDown = false
@@ -112,6 +118,26 @@ struct Scheduler: Sendable {
     }
 
     func count(_ status: TaskRecord.Status) -> Int { liveCounts[status, default: 0] }
+
+    /// Removes every trace of a live task from memory (a cluster node lets go of it, or another
+    /// node took it over): its slot, lane, reservations and indexes. Nothing is written.
+    @discardableResult
+    mutating func evict(_ seq: UInt64) -> LiveTask? {
+        guard var live = tasks[seq] else { return nil }
+        if let worker = live.record.assignedTo, workers[worker]?.held.contains(seq) == true { updateWorker(worker) { $0.held.remove(seq) } }
+        dequeue(&live)
+        leased.remove(seq)
+        parked.remove(seq)
+        held.remove(seq)
+        withDeadline.remove(seq)
+        releaseReservations(of: &live)
+        if let job = live.record.jobID { track(seq, inJob: job, finished: true) }
+        liveCounts[live.record.status, default: 0] -= 1
+        tasks[seq] = nil
+        seqByTaskID[live.record.taskID] = nil
+        if let key = live.record.idempotencyScope, seqByIdempotencyKey[key] == seq { seqByIdempotencyKey[key] = nil }
+        return live
+    }
 
     mutating func newLease() -> String {
         defer { nextLease += 1 }

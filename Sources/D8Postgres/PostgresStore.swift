@@ -1,0 +1,180 @@
+import D8Core
+import D8Store
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The task store a cluster shares: one PostgreSQL database, any number of orchestrators (nodes).
+///
+/// Each node keeps in memory only the tasks it holds (`owner` is its id): the ones its workers
+/// run, and a short prefetch for its waiting long-polls. The rest wait in the shared queue, in
+/// claim order, for any node to claim (`claim`). Writes go through `PostgresWriter` (ordered,
+/// group-committed, fenced by owner); reads see committed rows. Every database call has a
+/// deadline (`postgres.timeout`): a database that is away or slow, or a pool with no free
+/// connection, is an error the API answers with 503, never an endless wait.
+public final class PostgresStore: TaskStorage, Sendable {
+    /// This node's id: the owner it writes, and the prefix of its leases.
+    public let nodeID: String
+    let client: PostgresClient
+    let settings: PostgresSettings
+    let writer: PostgresWriter
+    let statements: Statements
+    let logger: Logger
+    private let running: Task<Void, Never>
+    /// When the last "new tasks" notification went out, and whether a trailing one is due.
+    let notifyState = Mutex(NotifyThrottle())
+
+    /// Connects, applies the schema's missing migrations and starts the pool.
+    /// `aging`: the queue's aging period (the weight of a priority level in the claim order).
+    public static func open(
+        _ config: PostgresConfig, aging: Double, durability: Durability, nodeID: String, logger: Logger
+    ) async throws(StoreError) -> PostgresStore {
+        let settings = try PostgresSettings(config, durability: durability)
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        let store = PostgresStore(client: client, settings: settings, aging: aging, nodeID: nodeID, logger: logger)
+        do {
+            try await withDeadline(settings.connectTimeout, "the schema migration") { try await PostgresSchema.migrate(client, logger: logger) }
+        } catch {
+            await store.close()
+            throw storeError(error)
+        }
+        logger.info("task store opened", metadata: ["postgres": "\(settings.redactedURL)", "node": "\(nodeID)", "pool": "\(config.pool)"])
+        return store
+    }
+
+    private init(client: PostgresClient, settings: PostgresSettings, aging: Double, nodeID: String, logger: Logger) {
+        self.client = client
+        self.settings = settings
+        self.nodeID = nodeID
+        self.logger = logger
+        statements = Statements(node: nodeID, priorityWeight: aging > 0 ? aging : 1e9, asynchronousCommit: settings.asynchronousCommit, logger: logger)
+        writer = PostgresWriter(client: client, statements: statements, deadline: settings.timeout, logger: logger)
+        running = Task { await client.run() }
+    }
+
+    // MARK: Writes
+
+    public func write(_ changes: [TaskChange]) async throws(StoreError) {
+        let lost = try await writer.perform(apply(changes))
+        if !lost.isEmpty { throw StoreError.uniqueViolation("task(s) \(lost) are held by another node") }
+    }
+
+    public func enqueue(_ changes: [TaskChange]) {
+        guard !changes.isEmpty else { return }
+        writer.performLater(apply(changes))
+    }
+
+    public func enqueueSpend(_ entries: [SpendEntry]) {
+        guard !entries.isEmpty else { return }
+        writer.performLater { connection, statements in
+            try await statements.insertSpend(entries, on: connection)
+            return []
+        }
+    }
+
+    public func flush() async throws(StoreError) {
+        _ = try await writer.perform { _, _ in [] }
+    }
+
+    /// Seqs that fenced writes found held by another node since the last call: drop them.
+    public func takeLost() -> Set<UInt64> {
+        writer.lost.withLock { lost in
+            defer { lost.removeAll() }
+            return lost
+        }
+    }
+
+    private func apply(_ changes: [TaskChange]) -> PostgresWriter.Operation {
+        { connection, statements in
+            if statements.asynchronousCommit { try await connection.query("SET LOCAL synchronous_commit = off", logger: statements.logger) }
+            var lost: [UInt64] = []
+            for change in changes { lost += try await statements.apply(change, on: connection) }
+            return lost
+        }
+    }
+
+    public func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks] {
+        try await Self.withDeadline(settings.timeout * 6, "pruning") { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in
+                var pruned: [PrunedTasks] = []
+                let rows = try await connection.query("""
+                    DELETE FROM tasks WHERE completed_at < \(cutoff) AND status IN (\(unescaped: TaskRecord.finishedSQL))
+                    RETURNING type, status, worker_type, coalesce(cost_usd, 0), cached_from IS NOT NULL, coalesce(saved_usd, 0)
+                    """, logger: logger)
+                var counted: [String: PrunedTasks] = [:]
+                for try await (type, status, workerType, cost, cached, saved) in rows.decode((String, String, String?, Double, Bool, Double).self) {
+                    guard let status = TaskRecord.Status(rawValue: status) else { continue }
+                    let key = "\(type)\u{0}\(status.rawValue)\u{0}\(workerType ?? "")"
+                    let old = counted[key]
+                    counted[key] = PrunedTasks(
+                        type: type, status: status, workerType: workerType, count: (old?.count ?? 0) + 1, costUSD: (old?.costUSD ?? 0) + cost,
+                        cacheHits: (old?.cacheHits ?? 0) + (cached ? 1 : 0), savedUSD: (old?.savedUSD ?? 0) + saved)
+                }
+                pruned = Array(counted.values)
+                try await connection.query("DELETE FROM jobs WHERE created_at < \(cutoff) AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.job_id = jobs.job_id)", logger: logger)
+                try await connection.query("DELETE FROM spend WHERE at < \(cutoff)", logger: logger)
+                try await connection.query("DELETE FROM completions WHERE at < \(cutoff)", logger: logger)
+                return pruned
+            }
+        }
+    }
+
+    public func close() async {
+        await writer.close()
+        running.cancel()
+        await running.value
+        logger.info("task store closed", metadata: ["postgres": "\(settings.redactedURL)"])
+    }
+
+    /// The URL with its password hidden, for messages.
+    public static func redact(_ url: String) -> String { PostgresSettings.redact(url) }
+
+    // MARK: Deadlines and errors
+
+    /// Runs `operation`, or fails when `deadline` passes first: the caller is answered and the
+    /// late operation is cancelled (a connection it waited for goes back to the pool).
+    static func withDeadline<T: Sendable>(_ deadline: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw StoreError.unavailable("\(what) took longer than \(deadline.formatted()) (a database that is away or slow, or no free connection in the pool)")
+                }
+                return value
+            }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// What an error of the driver means to d8: a refused row, a database that cannot answer
+    /// now (worth a retry), or a statement the database rejected.
+    static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? PSQLError else {
+            if error is CancellationError { return .unavailable("the operation was cancelled") }
+            return .unavailable("\(error)")
+        }
+        guard let info = error.serverInfo, let state = info[.sqlState] else {
+            return .unavailable("\(error.code)")
+        }
+        let message = info[.message] ?? "\(error.code)"
+        if state == "23505" { return .uniqueViolation("PostgreSQL refused a duplicate: \(message)") }
+        // 08: connection exceptions; 57P: the server is shutting down or starting; 53: out of resources.
+        if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") { return .unavailable("\(message) (SQLSTATE \(state))") }
+        return .schema("PostgreSQL refused a statement: \(message) (SQLSTATE \(state))", path: "postgres")
+    }
+}
+
+/// At most one "new tasks" notification per interval per node (NOTIFY takes a database-wide
+/// lock at commit), with a trailing one so the last burst is not missed.
+struct NotifyThrottle {
+    var last = ContinuousClock.now - .seconds(1)
+    var trailingDue = false
+}

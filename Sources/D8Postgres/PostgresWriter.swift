@@ -1,0 +1,126 @@
+import D8Store
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Applies writes in the order they are queued, in as few transactions as load allows: while
+/// one transaction runs, everything queued meanwhile waits and then goes in the next one (group
+/// commit, as the SQLite store does). A caller that waits (`perform`) gets its own savepoint,
+/// so a refused row (a taken idempotency key) fails that call and no other.
+///
+/// Every change to a task a node holds is fenced by `owner`: a zero-row update means another
+/// node has taken the task over (this node was thought dead, or a worker reported elsewhere),
+/// and the seq comes back as lost instead of being written.
+final class PostgresWriter: Sendable {
+    typealias Operation = @Sendable (PostgresConnection, Statements) async throws -> [UInt64]
+
+    private struct Item: Sendable {
+        let operation: Operation
+        /// nil: queued without waiting (`performLater`).
+        let waiter: CheckedContinuation<Result<[UInt64], StoreError>, Never>?
+    }
+
+    private struct State {
+        var queue: [Item] = []
+        var running = false
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let client: PostgresClient
+    private let statements: Statements
+    private let deadline: Duration
+    private let logger: Logger
+    /// Seqs of tasks this node no longer holds, found by fenced writes: the orchestrator drops them.
+    let lost = Mutex<Set<UInt64>>([])
+
+    init(client: PostgresClient, statements: Statements, deadline: Duration, logger: Logger) {
+        self.client = client
+        self.statements = statements
+        self.deadline = deadline
+        self.logger = logger
+    }
+
+    /// Runs `operation` in the next transaction and returns once it committed: the seqs it found
+    /// lost, or the error that refused it.
+    func perform(_ operation: @escaping Operation) async throws(StoreError) -> [UInt64] {
+        let result: Result<[UInt64], StoreError> = await withCheckedContinuation { continuation in
+            if !enqueue(Item(operation: operation, waiter: continuation)) {
+                continuation.resume(returning: .failure(.closed(path: "postgres")))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Queues `operation` without waiting; `perform` of anything later waits for it too.
+    @discardableResult
+    func performLater(_ operation: @escaping Operation) -> Bool {
+        enqueue(Item(operation: operation, waiter: nil))
+    }
+
+    func close() async {
+        _ = try? await perform { _, _ in [] }
+        state.withLock { $0.closed = true }
+    }
+
+    private func enqueue(_ item: Item) -> Bool {
+        let start = state.withLock { state -> Bool? in
+            guard !state.closed else { return nil }
+            state.queue.append(item)
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        guard let start else { return false }
+        if start { Task { await self.drain() } }
+        return true
+    }
+
+    /// Commits batches until the queue is empty.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Item] in
+                let batch = state.queue
+                state.queue.removeAll()
+                if batch.isEmpty { state.running = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Item]) async {
+        var outcomes = [Result<[UInt64], StoreError>](repeating: .success([]), count: batch.count)
+        let statements = self.statements
+        do {
+            outcomes = try await PostgresStore.withDeadline(deadline, "a write") { [client, logger] in
+                try await client.withTransaction(logger: logger) { connection in
+                    var outcomes: [Result<[UInt64], StoreError>] = []
+                    for (index, item) in batch.enumerated() {
+                        guard item.waiter != nil else {
+                            outcomes.append(.success(try await item.operation(connection, statements)))
+                            continue
+                        }
+                        try await connection.query("SAVEPOINT w\(index)", logger: logger)
+                        do {
+                            outcomes.append(.success(try await item.operation(connection, statements)))
+                            try await connection.query("RELEASE SAVEPOINT w\(index)", logger: logger)
+                        } catch let error as PSQLError where error.serverInfo != nil {
+                            try await connection.query("ROLLBACK TO SAVEPOINT w\(index)", logger: logger)
+                            outcomes.append(.failure(PostgresStore.storeError(error)))
+                        }
+                    }
+                    return outcomes
+                }
+            }
+        } catch {
+            let failure = PostgresStore.storeError(error)
+            logger.error("postgres write failed", metadata: ["error": "\(failure)", "writes": "\(batch.count)"])
+            outcomes = batch.map { _ in .failure(failure) }
+        }
+        let lostNow = outcomes.flatMap { (try? $0.get()) ?? [] }
+        if !lostNow.isEmpty { lost.withLock { $0.formUnion(lostNow) } }
+        for (item, outcome) in zip(batch, outcomes) { item.waiter?.resume(returning: outcome) }
+    }
+}

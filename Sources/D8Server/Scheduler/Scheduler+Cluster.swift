@@ -1,0 +1,88 @@
+import D8Core
+import D8Store
+
+/// A cluster node's share of the rules. New tasks wait in the database's shared queue; a node
+/// claims what its waiting long-polls can take (`demand`), `adopt`s it, and lets go of what
+/// none of its workers took within the prefetch time (`releaseIdle`), so a task never sits at
+/// a node that cannot run it while another could.
+extension Scheduler {
+    var seqsLeft: UInt64 { seqLimit > nextSeq ? seqLimit - nextSeq : 0 }
+
+    /// Numbers new tasks from a block the database handed out.
+    mutating func useSeqs(_ block: Range<UInt64>) {
+        nextSeq = block.lowerBound
+        seqLimit = block.upperBound
+    }
+
+    /// Free slots of the workers waiting in long-polls, by worker type: how many tasks of the
+    /// shared queue this node should claim for them now.
+    func demand() -> [String: Int] {
+        var seen: Set<String> = []
+        var demand: [String: Int] = [:]
+        for waiter in waiters where !seen.contains(waiter.workerID) {
+            seen.insert(waiter.workerID)
+            guard let worker = workers[waiter.workerID], worker.generation == waiter.generation, worker.freeSlots > 0,
+                  !(lanesByWorkerType[worker.workerType] ?? []).contains(where: { (lanes[$0]?.live ?? 0) > 0 }) else { continue }
+            demand[worker.workerType, default: 0] += worker.freeSlots
+        }
+        return demand
+    }
+
+    /// Tasks this node claimed or took over, live here from now on as `recover` would make
+    /// them (without rewriting them). Their submit was counted where it happened.
+    mutating func adopt(_ records: [TaskRecord], now: Double, parse: (String) -> JSONValue) -> SchedulerEffects {
+        var effects = SchedulerEffects()
+        var ready: [UInt64] = []
+        for record in records where tasks[record.seq] == nil {
+            let seq = record.seq
+            var live = LiveTask(record: record, data: parse(record.data))
+            live.plan = plan(for: live)
+            if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
+                live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
+                budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
+                reserving.insert(seq)
+            }
+            put(live, recovered: true)
+            switch record.status {
+            case .assigned:
+                leased.insert(seq)
+                if let worker = record.assignedTo, workers[worker] != nil { updateWorker(worker) { $0.held.insert(seq) } }
+            case .held:
+                held.insert(seq)
+            case .pending where live.plan.candidates.isEmpty:
+                held.insert(seq) // looked at again by `reviewBudgets`
+            case .pending where (record.notBefore ?? 0) > now:
+                parked.insert(seq)
+            case .pending:
+                enqueue(seq, now: now)
+                ready.append(seq)
+            default:
+                break
+            }
+        }
+        effects.wake = wakeFor(tasks: ready)
+        return effects
+    }
+
+    /// Queued tasks no worker here took since `cutoff` go back to the shared queue.
+    mutating func releaseIdle(queuedBefore cutoff: Double) -> SchedulerEffects {
+        var effects = SchedulerEffects()
+        for key in Array(lanes.keys) {
+            guard let lane = lanes[key], lane.live > 0 else { continue }
+            for (_, entries) in lane.entriesByLevel {
+                for entry in entries {
+                    guard entry.enqueuedAt < cutoff else { break }
+                    guard let live = tasks[entry.seq], live.queuedIn == key, !live.answeredHere, let live = evict(entry.seq) else { continue }
+                    effects.writes.append(.release(live.record))
+                }
+            }
+        }
+        return effects
+    }
+
+    /// Another node took these tasks over (or the database no longer has them as this node's):
+    /// they leave this node's memory, with no write.
+    mutating func forgetTakenOver(_ seqs: Set<UInt64>) -> [TaskRecord] {
+        seqs.compactMap { evict($0)?.record }
+    }
+}
