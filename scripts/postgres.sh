@@ -190,7 +190,7 @@ start() {
         || { tail -n 20 "$dir/log/initdb.log" >&2 || true; die "initdb failed (log: $dir/log/initdb.log)"; }
 
     local listen="127.0.0.1" hba addr prefix
-    hba="# Written by scripts/postgres.sh: a throwaway cluster trusting loopback.
+    hba="# Written by scripts/postgres.sh: a throwaway cluster trusting loopback (and D8_PG_LISTEN's subnets).
 local   all  all                trust
 host    all  all  127.0.0.1/32  trust
 host    all  all  ::1/128       trust"
