@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup setup-browser setup-python build plugins stage-plugins run test test-tsan test-browser test-python test-conformance test-openai bench soak clean
+.PHONY: setup setup-browser setup-python setup-postgres build plugins stage-plugins run cluster test test-tsan test-browser test-python test-conformance test-openai bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -39,6 +39,12 @@ setup-python:
 	@$(VENV)/bin/python -c "import pytest" 2>/dev/null || $(VENV)/bin/pip install -q pytest
 	@$(VENV)/bin/pip install -q ./clients/python
 
+# PostgreSQL for server.store: postgres (Debian's postgresql when initdb is missing). `make test`
+# does not need this first: scripts/with-postgres.sh installs it when it can and otherwise skips
+# the PostgreSQL tests, saying so.
+setup-postgres:
+	scripts/postgres.sh ensure
+
 build: setup
 	swift build
 	$(MAKE) stage-plugins
@@ -54,14 +60,21 @@ stage-plugins:
 run: build
 	swift run d8 serve --config $(CONFIG)
 
+# Three `d8 serve` nodes (ports 7101-7103) on one throwaway PostgreSQL and three Echo workers;
+# Ctrl-C stops everything (scripts/cluster.sh).
+cluster: build
+	scripts/cluster.sh --no-build
+
 test: setup
 	swift build --build-tests
 	$(MAKE) stage-plugins
 	# Tests that time nothing run in parallel; those that time things (timeouts, lease expiry,
 	# long-polls, real processes on timers) run after them, one at a time, since their timing
-	# checks mean nothing when fifty tests share two cores.
-	swift test --skip-build --parallel --skip '$(TIMED_TESTS)'
-	swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'
+	# checks mean nothing when fifty tests share two cores. Both run with a throwaway PostgreSQL
+	# (D8_TEST_POSTGRES_URL, D8_TEST_POSTGRES_DIR), or without it, saying so, where there is none.
+	scripts/with-postgres.sh bash -c "\
+		swift test --skip-build --parallel --skip '$(TIMED_TESTS)' && \
+		swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'"
 	$(MAKE) test-browser
 	$(MAKE) test-python
 	$(MAKE) test-openai
