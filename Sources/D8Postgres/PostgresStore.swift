@@ -132,25 +132,24 @@ public final class PostgresStore: TaskStorage, Sendable {
 
     // MARK: Deadlines and errors
 
-    /// Runs `operation`, or fails when `deadline` passes first: the caller is answered and the
-    /// late operation is cancelled (a connection it waited for goes back to the pool).
+    /// Runs `operation`, or fails when `deadline` passes first. The caller is answered on time
+    /// even when the operation ignores its cancellation (a driver waiting for a connection that
+    /// never comes): it runs on in a task of its own, cancelled, and its late result is dropped.
     static func withDeadline<T: Sendable>(_ deadline: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw StoreError.unavailable("\(what) took longer than \(deadline.formatted()) (a database that is away or slow, or no free connection in the pool)")
-                }
-                return value
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            let answer = FirstAnswer(continuation)
+            let work = Task {
+                do { answer.give(.success(try await operation())) } catch { answer.give(.failure(storeError(error))) }
             }
-        } catch {
-            throw storeError(error)
+            Task {
+                try? await Task.sleep(for: deadline)
+                if answer.give(.failure(.unavailable(
+                    "\(what) took longer than \(deadline.formatted()) (a database that is away or slow, or no free connection in the pool)"))) {
+                    work.cancel()
+                }
+            }
         }
+        return try result.get()
     }
 
     /// What an error of the driver means to d8: a refused row, a database that cannot answer
@@ -169,6 +168,21 @@ public final class PostgresStore: TaskStorage, Sendable {
         // 08: connection exceptions; 57P: the server is shutting down or starting; 53: out of resources.
         if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") { return .unavailable("\(message) (SQLSTATE \(state))") }
         return .schema("PostgreSQL refused a statement: \(message) (SQLSTATE \(state))", path: "postgres")
+    }
+}
+
+/// Resumes a continuation with the first of several answers; later ones are dropped.
+final class FirstAnswer<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, Never>?>
+
+    init(_ continuation: CheckedContinuation<T, Never>) { self.continuation = Mutex(continuation) }
+
+    /// true when this was the first answer.
+    @discardableResult
+    func give(_ value: T) -> Bool {
+        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
+        continuation.resume(returning: value)
+        return true
     }
 }
 
