@@ -6,26 +6,38 @@ import Foundation
 struct ClientOptions: ParsableArguments {
     static let defaultURL = "http://127.0.0.1:7001"
 
-    @Option(help: "The orchestrator's URL (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default \(ClientOptions.defaultURL)).")
+    @Option(help: "The orchestrator's URL, or several separated by commas, tried in turn when one does not answer (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default \(ClientOptions.defaultURL)).")
     var orchestrator: String?
 
     @Option(help: "The client key, sent as a bearer token (env D8_CLIENT_KEY).")
     var key: String?
 
-    var url: String {
+    /// As given: one URL or a comma-separated list.
+    private var listed: String {
         let environment = ProcessInfo.processInfo.environment
         return orchestrator ?? environment["D8_ORCHESTRATOR_URL"] ?? environment["ORCHESTRATOR_URL"] ?? Self.defaultURL
     }
 
     func validate() throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw ValidationError("the orchestrator's URL must start with http:// or https://, got '\(url)'")
+        do {
+            _ = try OrchestratorList.parse(listed)
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 
     var resolvedKey: String? { key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"] }
 
-    var client: D8Client { D8Client(orchestrator: url, key: resolvedKey) }
+    /// The orchestrators with the key, for every client command: `D8Client` and `d8 chat`.
+    var orchestrators: FailoverEndpoints {
+        do {
+            return try FailoverEndpoints(urls: try OrchestratorList.parse(listed), token: resolvedKey)
+        } catch {
+            fatalError("validate() checks the orchestrator list before a command runs: \(error)")
+        }
+    }
+
+    var client: D8Client { D8Client(api: ClientAPI(orchestrators: orchestrators)) }
 
     /// Runs a command's work with the client; a `D8ClientError` ends the command with its
     /// message and exit status.
