@@ -19,31 +19,26 @@ struct ClientOptions: ParsableArguments {
     }
 
     func validate() throws {
+        _ = try orchestrators()
+    }
+
+    var resolvedKey: String? { key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"] }
+
+    /// The orchestrators with the key, for every client command (`D8Client`, and `d8 chat`'s
+    /// front door); a bad list is a usage error naming the entry.
+    func orchestrators() throws -> FailoverEndpoints {
         do {
-            _ = try OrchestratorList.parse(listed)
+            return try FailoverEndpoints(urls: try OrchestratorList.parse(listed), token: resolvedKey)
         } catch {
             throw ValidationError("\(error)")
         }
     }
 
-    var resolvedKey: String? { key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"] }
-
-    /// The orchestrators with the key, for every client command: `D8Client` and `d8 chat`.
-    var orchestrators: FailoverEndpoints {
-        do {
-            return try FailoverEndpoints(urls: try OrchestratorList.parse(listed), token: resolvedKey)
-        } catch {
-            fatalError("validate() checks the orchestrator list before a command runs: \(error)")
-        }
-    }
-
-    var client: D8Client { D8Client(api: ClientAPI(orchestrators: orchestrators)) }
-
     /// Runs a command's work with the client; a `D8ClientError` ends the command with its
     /// message and exit status.
     func run(_ work: (D8Client) async throws -> Void) async throws {
         do {
-            try await work(client)
+            try await work(D8Client(api: ClientAPI(orchestrators: try orchestrators())))
         } catch let error as D8ClientError {
             printError("error: \(error.explained)")
             throw error.exitStatus

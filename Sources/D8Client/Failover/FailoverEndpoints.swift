@@ -16,6 +16,7 @@ public final class FailoverEndpoints: Sendable {
         public let endpoint: APIEndpoint
         public let switches: Int
 
+        /// Within one list the count of switches says which node it is, and when it was chosen.
         public static func == (a: InUse, b: InUse) -> Bool { a.switches == b.switches }
     }
 

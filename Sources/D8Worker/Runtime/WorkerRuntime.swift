@@ -9,9 +9,9 @@ import Logging
 /// in one request), heartbeat, and survive the orchestrator going away (retry with backoff,
 /// register again). Given several orchestrators, the API moves to the next when the one in use
 /// stops answering; the same retries then reach the new one, the worker registers there, and
-/// results still unsent go there too. `drain()` (SIGTERM) stops leasing, lets in-flight tasks finish up to
-/// `drainTimeout`, waits for their results to be sent, then unregisters, which hands back
-/// whatever is left.
+/// results still unsent go there too. `drain()` (SIGTERM) stops leasing, lets in-flight tasks
+/// finish up to `drainTimeout`, waits for their results to be sent, then unregisters, which
+/// hands back whatever is left.
 ///
 /// Threads, not tasks: a plugin's execute blocks its thread for as long as the provider takes
 /// (minutes), which would starve Swift's cooperative pool. Every thread here blocks in libcurl
@@ -181,6 +181,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         logger.warning("the orchestrator forgot this worker; registering again", metadata: ["error": "\(error)"])
     }
 
+    /// Whether the registration is with the orchestrator the API uses now.
     private var registeredWithOrchestratorInUse: Bool {
         let inUse = api.orchestrators.inUse
         condition.lock()
