@@ -50,12 +50,15 @@ struct FailoverTests {
     }
 
     @Test func aResultInFlightWhenTheOrchestratorDiesIsSentToTheNext() async throws {
-        // The task takes 3 s: A is killed while the worker runs it.
-        let (a, b) = (try Cluster(workerTypes: Self.echo(delayMs: 3000)), try Cluster(workerTypes: Self.echo(delayMs: 3000)))
+        // The task takes 4 s: A is killed while the worker runs it.
+        let (a, b) = (try Cluster(workerTypes: Self.echo(delayMs: 4000)), try Cluster(workerTypes: Self.echo(delayMs: 4000)))
         defer { a.shutdown(); b.shutdown() }
         let worker = try a.startWorker(type: "echo", id: "carrier", orchestrator: "\(a.url),\(b.url)")
         let id = try a.submit("echo", data: ["n": 1])
         #expect(await eventually { try a.status(id)["status"] == "assigned" })
+        // A records the lease a moment before its answer reaches the worker: killed in between,
+        // the worker would never have held the task. A second later it is surely running.
+        try await Task.sleep(for: .seconds(1))
 
         a.killOrchestrator()
         // B has never heard of the task: its refusal in the worker's log shows the result went to B.
