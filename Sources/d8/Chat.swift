@@ -48,7 +48,7 @@ struct Chat: AsyncParsableCommand {
         if let maxTokens { request["max_tokens"] = JSONValue(maxTokens) }
         if let temperature { request["temperature"] = .number(temperature) }
         let headers = priority.map { [HTTPHeader(name: "x-d8-priority", value: "\($0)")] } ?? []
-        let api = ChatAPI(endpoint: APIEndpoint(baseURL: options.url, token: options.resolvedKey))
+        let api = ChatAPI(orchestrators: try options.orchestrators())
         if json {
             print(try Self.outcome(api.complete(.object(request), headers: headers)).jsonString)
             return

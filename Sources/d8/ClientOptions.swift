@@ -6,32 +6,39 @@ import Foundation
 struct ClientOptions: ParsableArguments {
     static let defaultURL = "http://127.0.0.1:7001"
 
-    @Option(help: "The orchestrator's URL (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default \(ClientOptions.defaultURL)).")
+    @Option(help: "The orchestrator's URL, or several separated by commas, tried in turn when one does not answer (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default \(ClientOptions.defaultURL)).")
     var orchestrator: String?
 
     @Option(help: "The client key, sent as a bearer token (env D8_CLIENT_KEY).")
     var key: String?
 
-    var url: String {
+    /// As given: one URL or a comma-separated list.
+    private var listed: String {
         let environment = ProcessInfo.processInfo.environment
         return orchestrator ?? environment["D8_ORCHESTRATOR_URL"] ?? environment["ORCHESTRATOR_URL"] ?? Self.defaultURL
     }
 
     func validate() throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw ValidationError("the orchestrator's URL must start with http:// or https://, got '\(url)'")
-        }
+        _ = try orchestrators()
     }
 
     var resolvedKey: String? { key ?? ProcessInfo.processInfo.environment["D8_CLIENT_KEY"] }
 
-    var client: D8Client { D8Client(orchestrator: url, key: resolvedKey) }
+    /// The orchestrators with the key, for every client command (`D8Client`, and `d8 chat`'s
+    /// front door); a bad list is a usage error naming the entry.
+    func orchestrators() throws -> FailoverEndpoints {
+        do {
+            return try FailoverEndpoints(urls: try OrchestratorList.parse(listed), token: resolvedKey)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     /// Runs a command's work with the client; a `D8ClientError` ends the command with its
     /// message and exit status.
     func run(_ work: (D8Client) async throws -> Void) async throws {
         do {
-            try await work(client)
+            try await work(D8Client(api: ClientAPI(orchestrators: try orchestrators())))
         } catch let error as D8ClientError {
             printError("error: \(error.explained)")
             throw error.exitStatus

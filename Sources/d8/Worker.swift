@@ -13,7 +13,10 @@ struct Worker: AsyncParsableCommand {
         discussion: """
             The worker type (from the config) names the plugin, its settings and its slots. The \
             worker keeps going while the orchestrator is down or restarting, and registers again \
-            when it is back. SIGTERM or SIGINT: stop leasing, finish in-flight tasks (up to \
+            when it is back. Given several orchestrators (--orchestrator http://a:7001,http://b:7002: \
+            nodes sharing one database), it uses one at a time; when that one stops answering \
+            (no connection, a timeout, 502/503/504) it moves to the next (round robin, wrapping), \
+            registers there and sends it the results it still holds. SIGTERM or SIGINT: stop leasing, finish in-flight tasks (up to \
             --drain-timeout), hand back the rest, unregister, exit 0. Exit status 2: a usage, \
             config or plugin error (the message names the file and the reason).
             """
@@ -25,7 +28,7 @@ struct Worker: AsyncParsableCommand {
     @Option(help: "The configuration file (YAML); default: the embedded default.")
     var config: String?
 
-    @Option(help: "The orchestrator's URL (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default: server.host and server.port of the config).")
+    @Option(help: "The orchestrator's URL, or several separated by commas, used in turn when one stops answering (env D8_ORCHESTRATOR_URL or ORCHESTRATOR_URL; default: server.host and server.port of the config).")
     var orchestrator: String?
 
     @Option(help: "The worker token (env D8_WORKER_TOKEN; default: auth.worker_token of the config).")
@@ -70,6 +73,22 @@ struct Worker: AsyncParsableCommand {
         logger.logLevel = logLevel
         logger[metadataKey: "worker_type"] = "\(type)"
 
+        let listed = orchestrator ?? environment["D8_ORCHESTRATOR_URL"] ?? environment["ORCHESTRATOR_URL"] ?? Self.defaultURL(settings.server)
+        let workerID = id ?? environment["D8_WORKER_ID"] ?? "\(ProcessInfo.processInfo.hostName)-\(type)-\(getpid())"
+        logger[metadataKey: "worker_id"] = "\(workerID)"
+        let orchestrators: FailoverEndpoints
+        do {
+            orchestrators = try FailoverEndpoints(
+                urls: try OrchestratorList.parse(listed), token: token ?? environment["D8_WORKER_TOKEN"] ?? settings.auth.workerToken,
+                onSwitch: { [logger] change in
+                    logger.warning("the orchestrator stopped answering; switching to the next", metadata: [
+                        "from": "\(change.from)", "to": "\(change.to)", "error": "\(change.error)",
+                    ])
+                })
+        } catch {
+            throw ValidationError("\(error)")
+        }
+
         let setup: WorkerSetup
         do {
             setup = try WorkerSetup(workerType: workerType, pluginsDir: pluginsDir ?? settings.plugins.dir, slots: slots, logger: logger)
@@ -78,10 +97,7 @@ struct Worker: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let url = orchestrator ?? environment["D8_ORCHESTRATOR_URL"] ?? environment["ORCHESTRATOR_URL"] ?? Self.defaultURL(settings.server)
-        let workerID = id ?? environment["D8_WORKER_ID"] ?? "\(ProcessInfo.processInfo.hostName)-\(type)-\(getpid())"
-        logger[metadataKey: "worker_id"] = "\(workerID)"
-        let api = WorkerAPI(endpoint: APIEndpoint(baseURL: url, token: token ?? environment["D8_WORKER_TOKEN"] ?? settings.auth.workerToken), workerID: workerID)
+        let api = WorkerAPI(orchestrators: orchestrators, workerID: workerID)
         let runtime = WorkerRuntime(
             api: api, plugin: setup.instance, capabilities: setup.capabilities, limiter: setup.rateLimiter,
             options: WorkerOptions(
@@ -91,7 +107,7 @@ struct Worker: AsyncParsableCommand {
         )
         logger.info("starting", metadata: [
             "worker_id": "\(workerID)", "plugin": "\(setup.instance.plugin.name) \(setup.instance.plugin.version)",
-            "orchestrator": "\(url)", "slots": "\(setup.slots)",
+            "orchestrator": "\(orchestrators.endpoints.map(\.baseURL).joined(separator: ","))", "slots": "\(setup.slots)",
         ])
         // SIGTERM and SIGINT shut the group down gracefully, which drains the worker; as for
         // `d8 serve`, ServiceLifecycle owns the signals.

@@ -40,10 +40,11 @@ final class Cluster: @unchecked Sendable { // used by one test at a time
     var url: String { serve.url }
     var api: APIEndpoint { APIEndpoint(baseURL: url, token: nil) }
 
+    /// `orchestrator`: the URL (or comma-separated list) the worker is given; this cluster's own by default.
     @discardableResult
-    func startWorker(type: String, id: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws -> WorkerProcess {
+    func startWorker(type: String, id: String? = nil, orchestrator: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws -> WorkerProcess {
         let worker = try WorkerProcess.start(
-            type: type, config: configPath, orchestrator: url, id: id,
+            type: type, config: configPath, orchestrator: orchestrator ?? url, id: id,
             arguments: ["--poll-wait", "2"] + arguments, environment: environment)
         workers.append(worker)
         return worker

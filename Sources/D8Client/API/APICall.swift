@@ -4,14 +4,16 @@ import Foundation
 
 /// How one call to the orchestrator's API ended, when it did not succeed.
 public enum APICallError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No HTTP answer: the orchestrator is down, restarting or unreachable.
-    case unreachable(url: String, reason: String)
+    /// No HTTP answer: the orchestrator is down, restarting or unreachable. `requestSent` is
+    /// false when no connection was made (refused, DNS, connect timeout): then the orchestrator
+    /// cannot have seen the request, and sending it elsewhere is safe.
+    case unreachable(url: String, reason: String, requestSent: Bool = true)
     /// An HTTP answer other than the one expected, with d8's `{"error","code"}` when it sent one.
     case rejected(status: Int, code: String?, message: String)
 
     public var description: String {
         switch self {
-        case let .unreachable(url, reason): "cannot reach the orchestrator at \(url): \(reason)"
+        case let .unreachable(url, reason, _): "cannot reach the orchestrator at \(url): \(reason)"
         case let .rejected(status, _, message): "the orchestrator answered \(status): \(message)"
         }
     }
@@ -46,9 +48,10 @@ public struct APIEndpoint: Sendable {
         var headers = self.headers(json: body != nil) + extra
         headers.append(HTTPHeader(name: "Accept", value: "application/json"))
         let url = baseURL + path
-        switch HTTPTransport.shared.send(method: method, url: url, headers: headers, body: body?.jsonBytes ?? [], timeout: timeout) {
+        let (result, connected) = HTTPTransport.shared.sendNotingConnection(method: method, url: url, headers: headers, body: body?.jsonBytes ?? [], timeout: timeout)
+        switch result {
         case let .refused(reason), let .transportError(reason):
-            return .failure(.unreachable(url: baseURL, reason: reason))
+            return .failure(.unreachable(url: baseURL, reason: reason, requestSent: connected))
         case let .response(answer):
             guard (200..<300).contains(answer.status) else { return .failure(Self.rejection(status: answer.status, body: answer.body)) }
             return .success((try? JSONValue.parse(answer.body)) ?? .null)

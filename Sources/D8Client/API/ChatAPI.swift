@@ -3,16 +3,27 @@ import D8Wire
 
 /// The front door as a client sees it: `POST /v1/chat/completions`, whole or streamed. Each
 /// call blocks the calling thread (libcurl).
+///
+/// A request goes to the next of `orchestrators` when the one in use could not be reached
+/// before anything was sent (or, with an `Idempotency-Key`, whenever it is down).
 public struct ChatAPI: Sendable {
-    public let endpoint: APIEndpoint
+    public let orchestrators: FailoverEndpoints
     /// A streamed answer may take long; the front door's own wait bound applies first.
     static let timeout: Duration = .seconds(600)
 
-    public init(endpoint: APIEndpoint) { self.endpoint = endpoint }
+    public init(endpoint: APIEndpoint) { self.init(orchestrators: FailoverEndpoints(endpoint)) }
+
+    public init(orchestrators: FailoverEndpoints) { self.orchestrators = orchestrators }
+
+    /// The orchestrator in use.
+    public var endpoint: APIEndpoint { orchestrators.inUse.endpoint }
 
     /// The whole `chat.completion`.
     package func complete(_ request: JSONValue, headers: [HTTPHeader] = []) -> Result<JSONValue, APICallError> {
-        endpoint.call("POST", Route.chatCompletions.path, body: request, headers: headers, timeout: Self.timeout)
+        let keyed = headers.contains { $0.name.lowercased() == "idempotency-key" }
+        return orchestrators.call(resend: keyed ? .always : .ifNotSent) {
+            $0.endpoint.call("POST", Route.chatCompletions.path, body: request, headers: headers, timeout: Self.timeout)
+        }
     }
 
     /// What a streamed answer came to, besides its text.
@@ -26,6 +37,11 @@ public struct ChatAPI: Sendable {
 
     /// Streams the answer: `onText` gets each piece of content as it arrives.
     package func stream(_ request: JSONValue, headers extra: [HTTPHeader] = [], onText: (String) -> Void) -> Result<StreamEnd, APICallError> {
+        // Text already written out cannot be taken back: only a request that never left is sent again.
+        orchestrators.call(resend: .ifNotSent) { stream(request, to: $0.endpoint, headers: extra, onText: onText) }
+    }
+
+    private func stream(_ request: JSONValue, to endpoint: APIEndpoint, headers extra: [HTTPHeader], onText: (String) -> Void) -> Result<StreamEnd, APICallError> {
         var body = request.objectValue ?? [:]
         body["stream"] = true
         var headers = endpoint.headers(json: true) + extra
@@ -35,7 +51,7 @@ public struct ChatAPI: Sendable {
         var reader = SSEReader()
         var end = StreamEnd()
         var failure: APICallError?
-        let ended = HTTPTransport.shared.stream(
+        let (ended, connected) = HTTPTransport.shared.streamNotingConnection(
             method: "POST", url: endpoint.baseURL + Route.chatCompletions.path, headers: headers, body: JSONValue.object(body).jsonBytes,
             timeout: Self.timeout,
             onHead: { head in
@@ -61,7 +77,7 @@ public struct ChatAPI: Sendable {
         if let failure { return .failure(failure) }
         switch ended {
         case let .refused(reason), let .transportError(reason, _):
-            return .failure(.unreachable(url: endpoint.baseURL, reason: reason))
+            return .failure(.unreachable(url: endpoint.baseURL, reason: reason, requestSent: connected))
         case .completed, .stopped:
             guard status == 200 else { return .failure(APIEndpoint.rejection(status: status, body: errorBody)) }
             return .success(end)

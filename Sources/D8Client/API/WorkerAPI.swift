@@ -3,36 +3,55 @@ import D8Wire
 
 /// The worker's side of the protocol: register, long-poll, heartbeat, report,
 /// unregister. Each call blocks the calling thread; the worker runs them on its own threads.
+///
+/// Every call goes to the orchestrator in use of `orchestrators`. One that finds it down
+/// (no answer, 502/503/504) moves the worker to the next and fails as before: the worker's own
+/// retries (its loops' backoff, the result reporter) then reach the next one, and a
+/// registration made on another node than the one in use is made again.
 public struct WorkerAPI: Sendable {
-    public let endpoint: APIEndpoint
+    public let orchestrators: FailoverEndpoints
     public let workerID: String
     /// Ordinary calls; a long-poll adds its wait to this.
     static let timeout: Duration = .seconds(15)
 
     public init(endpoint: APIEndpoint, workerID: String) {
-        self.endpoint = endpoint
+        self.init(orchestrators: FailoverEndpoints(endpoint), workerID: workerID)
+    }
+
+    public init(orchestrators: FailoverEndpoints, workerID: String) {
+        self.orchestrators = orchestrators
         self.workerID = workerID
     }
 
-    /// What the orchestrator told a worker when it registered.
-    public typealias Registration = RegistrationAnswer
+    /// The orchestrator in use.
+    public var endpoint: APIEndpoint { orchestrators.inUse.endpoint }
+
+    /// What the orchestrator told a worker when it registered, and which one of the list it was.
+    public struct Registration: Sendable {
+        public let answer: RegistrationAnswer
+        public let orchestrator: FailoverEndpoints.InUse
+    }
 
     public func register(workerType: String, capabilities: JSONValue) -> Result<Registration, APICallError> {
         let registration = WorkerRegistration(workerID: workerID, workerType: workerType, capabilities: capabilities)
-        return endpoint.call(.register, body: registration.json, timeout: Self.timeout).map(RegistrationAnswer.init(json:))
+        return orchestrators.call(resend: .never) { used in
+            used.endpoint.call(.register, body: registration.json, timeout: Self.timeout).map {
+                Registration(answer: RegistrationAnswer(json: $0), orchestrator: used)
+            }
+        }
     }
 
     /// Up to `max` leased tasks, waiting up to `wait` for the first one; empty when none came.
     /// An orchestrator that ignores `max` (D8's) answers one task as `task`.
     public func poll(max: Int, wait: Duration) -> Result<[TaskLease], APICallError> {
-        endpoint.call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).flatMap { answer in
+        call(.lease, workerID, query: "wait=\(wait.seconds)&max=\(max)", timeout: wait + Self.timeout).flatMap { answer in
             let tasks = answer["tasks"]?.arrayValue ?? (answer["task"].map { $0 == .null ? [] : [$0] } ?? [])
             return Self.read(tasks, "the orchestrator handed out a task this worker cannot read", TaskLease.init(json:))
         }
     }
 
     public func heartbeat() -> Result<Void, APICallError> {
-        endpoint.call(.heartbeat, workerID, timeout: Self.timeout).map { _ in }
+        call(.heartbeat, workerID).map { _ in }
     }
 
     /// A task's result as this worker reports it: with the lease the task was handed out with.
@@ -42,16 +61,27 @@ public struct WorkerAPI: Sendable {
 
     /// Reports one result (`POST /api/tasks/{id}/result`, which every orchestrator has).
     public func report(_ report: ResultReport) -> Result<Void, APICallError> {
-        endpoint.call(.result, report.taskID, body: report.json, timeout: Self.timeout).map { _ in }
+        call(.result, report.taskID, body: report.json).map { _ in }
     }
 
     /// Reports several results in one request (`POST /api/workers/{id}/results`): an outcome for
     /// each, in the order given. D8's orchestrators lack this endpoint and answer 404 or 405.
     public func report(_ reports: [ResultReport]) -> Result<[ResultOutcome], APICallError> {
         let body: JSONValue = ["results": .array(reports.map(\.json))]
-        return endpoint.call(.results, workerID, body: body, timeout: Self.timeout).flatMap { answer in
+        return call(.results, workerID, body: body).flatMap { answer in
             Self.read(answer["results"]?.arrayValue ?? [], "an answer to a batch of results this worker cannot read", ResultOutcome.init(json:))
         }
+    }
+
+    /// Leaves the pool; the orchestrator puts back whatever this worker still holds.
+    public func unregister() -> Result<Void, APICallError> {
+        call(.unregister, workerID).map { _ in }
+    }
+
+    /// One call to the orchestrator in use, moving on to the next when it is down.
+    private func call(_ route: Route, _ parameter: String, query: String? = nil, body: JSONValue? = nil, timeout: Duration = Self.timeout,
+                      resend: Resend = .never) -> Result<JSONValue, APICallError> {
+        orchestrators.call(resend: resend) { $0.endpoint.call(route, parameter, query: query, body: body, timeout: timeout) }
     }
 
     /// Each element of an answer's list as a wire body; one this worker cannot read fails the
@@ -63,18 +93,15 @@ public struct WorkerAPI: Sendable {
             return .failure(.rejected(status: 200, code: error.code.rawValue, message: "\(problem): \(error.message)"))
         }
     }
-
-    /// Leaves the pool; the orchestrator puts back whatever this worker still holds.
-    public func unregister() -> Result<Void, APICallError> {
-        endpoint.call(.unregister, workerID, timeout: Self.timeout).map { _ in }
-    }
 }
 
 extension WorkerAPI {
     /// Relays a streamed task's deltas (`POST /api/tasks/{id}/deltas`). A 409 means the task is
-    /// no longer this worker's to stream: it was cancelled, or its lease moved on.
+    /// no longer this worker's to stream: it was cancelled, or its lease moved on. Deltas have
+    /// no retry of their own, so when the orchestrator in use is found down before anything was
+    /// sent they go to the next one at once.
     public func relay(_ deltas: [JSONValue], of task: TaskLease) -> Result<Void, APICallError> {
         let body: JSONValue = ["worker_id": .string(workerID), "lease": JSONValue(task.lease), "deltas": .array(deltas)]
-        return endpoint.call(.deltas, task.taskID, body: body, timeout: Self.timeout).map { _ in }
+        return call(.deltas, task.taskID, body: body, resend: .ifNotSent).map { _ in }
     }
 }

@@ -1,10 +1,10 @@
 import D8Core
 import Foundation
 
-/// The client of one orchestrator, for programs that submit tasks and wait for their results.
-/// Each call runs the blocking libcurl transport on NIO's shared pool for blocking work
-/// (`NIOThreadPool.singleton`), never on the cooperative pool, so a long-poll does not starve
-/// the caller's other tasks.
+/// The client of an orchestrator (or of several, used in turn), for programs that submit tasks
+/// and wait for their results. Each call runs the blocking libcurl transport on NIO's shared
+/// pool for blocking work (`NIOThreadPool.singleton`), never on the cooperative pool, so a
+/// long-poll does not starve the caller's other tasks.
 public struct D8Client: Sendable {
     public let api: ClientAPI
     private let fallback: LocalFallback?
@@ -22,6 +22,23 @@ public struct D8Client: Sendable {
         self.fallback = fallback
     }
 
+    /// Several orchestrators (nodes sharing one database), tried in turn: a request that cannot
+    /// reach the one in use, or gets 502/503/504 from it, goes to the next when repeating it is
+    /// safe (reads, submits with an idempotency key; other writes only when nothing was sent),
+    /// and later requests start from the one that answered. An empty list or a malformed URL
+    /// is an error naming it.
+    public init(orchestrators: [String], key: String? = nil, fallback: LocalFallback? = nil) throws(OrchestratorListError) {
+        api = ClientAPI(orchestrators: try FailoverEndpoints(urls: orchestrators, token: key))
+        self.fallback = fallback
+    }
+
+    /// A client over `api` as it is (its orchestrators and key).
+    public init(api: ClientAPI, fallback: LocalFallback? = nil) {
+        self.api = api
+        self.fallback = fallback
+    }
+
+    /// The orchestrator in use.
     public var orchestratorURL: String { api.endpoint.baseURL }
 
     public func submit(_ task: TaskSubmission) async throws(D8ClientError) -> SubmittedTask {

@@ -27,7 +27,7 @@ public enum D8ClientError: Error, Sendable, Equatable, CustomStringConvertible {
 
     init(_ error: APICallError) {
         switch error {
-        case let .unreachable(url, reason): self = .unreachable(url: url, reason: reason)
+        case let .unreachable(url, reason, _): self = .unreachable(url: url, reason: reason)
         case let .rejected(status, code, message): self = .rejected(status: status, code: code, message: message)
         }
     }

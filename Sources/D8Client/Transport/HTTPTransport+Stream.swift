@@ -12,6 +12,15 @@ extension HTTPTransport {
         method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil,
         onHead: (HTTPHead) -> Void, onChunk: (UnsafeRawBufferPointer) -> Bool
     ) -> HTTPStreamEnd {
+        streamNotingConnection(method: method, url: url, headers: headers, body: body, timeout: timeout, onHead: onHead, onChunk: onChunk).end
+    }
+
+    /// `stream`, and whether a connection was made: when none was, nothing of the request left
+    /// this process, so another server may be asked without doing anything twice.
+    package func streamNotingConnection(
+        method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil,
+        onHead: (HTTPHead) -> Void, onChunk: (UnsafeRawBufferPointer) -> Bool
+    ) -> (end: HTTPStreamEnd, connected: Bool) {
         withoutActuallyEscaping(onHead) { onHead in
             withoutActuallyEscaping(onChunk) { onChunk in
                 let receiver = StreamReceiver(onHead: onHead, onChunk: onChunk)
@@ -24,7 +33,7 @@ extension HTTPTransport {
                 }
                 let end = receiver.end(ended)
                 receiver.curl = nil
-                return end
+                return (end, !ended.failedToConnect)
             }
         }
     }

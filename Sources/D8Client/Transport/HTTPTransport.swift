@@ -32,16 +32,22 @@ package final class HTTPTransport: @unchecked Sendable { // mutable state is the
     /// Performs one exchange. `timeout` bounds the whole exchange (nil: `defaultTimeout`).
     /// Redirects are not followed: the plugin sees the 3xx.
     package func send(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> HTTPResult {
+        sendNotingConnection(method: method, url: url, headers: headers, body: body, timeout: timeout).result
+    }
+
+    /// `send`, and whether a connection was made: when none was, nothing of the request left
+    /// this process, so another server may be asked without doing anything twice.
+    package func sendNotingConnection(method: String, url: String, headers: [HTTPHeader], body: [UInt8], timeout: Duration? = nil) -> (result: HTTPResult, connected: Bool) {
         let responseBody = Buffer(), responseHeaders = Buffer()
         defer { responseBody.free(); responseHeaders.free() }
         let ended = exchange(method: method, url: url, headers: headers, body: body, timeout: timeout) { curl in
             ccurl_receive(curl, ccurl_buffer_append, responseBody.pointer, ccurl_buffer_append, responseHeaders.pointer)
         }
         switch ended {
-        case let .refused(reason): return .refused(reason)
-        case let .failed(_, _, message): return .transportError(message)
+        case let .refused(reason): return (.refused(reason), false)
+        case let .failed(_, _, message): return (.transportError(message), !ended.failedToConnect)
         case let .done(status):
-            return .response(HTTPResponse(status: status, headers: HTTPHeaderParser.parse(responseHeaders.bytes), body: responseBody.bytes))
+            return (.response(HTTPResponse(status: status, headers: HTTPHeaderParser.parse(responseHeaders.bytes), body: responseBody.bytes)), true)
         }
     }
 
@@ -50,6 +56,17 @@ package final class HTTPTransport: @unchecked Sendable { // mutable state is the
         case done(status: Int)
         case failed(CURLcode, errno: Int32, message: String)
         case refused(String)
+
+        /// Ended before a connection was made (refused, DNS, connect timeout): nothing was sent.
+        var failedToConnect: Bool {
+            switch self {
+            case .done: false
+            case .refused: true
+            case let .failed(code, _, message):
+                [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY].contains(code)
+                    || (code == CURLE_OPERATION_TIMEDOUT && message.hasPrefix("connect timed out"))
+            }
+        }
     }
 
     /// The checks, a pooled handle, prepare, `receive` (where the answer goes), perform.

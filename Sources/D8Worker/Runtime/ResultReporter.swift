@@ -20,7 +20,9 @@ struct FinishedTask: Sendable {
 /// all of them. A lone result takes the single endpoint that every orchestrator has; an
 /// orchestrator without the batch endpoint (D8's answers 404 or 405) gets single results from
 /// then on. An unreachable or failing (5xx) orchestrator is retried until each lease has
-/// surely expired; a refusal (409: the lease was lost) is final.
+/// surely expired (with several orchestrators, the API has by then moved to the next, which
+/// gets the results: any node of a shared database takes any task's result); a refusal (409:
+/// the lease was lost) is final.
 final class ResultReporter: @unchecked Sendable { // mutable state only under `condition`
     static let maxBatch = 1000
 
@@ -109,7 +111,9 @@ final class ResultReporter: @unchecked Sendable { // mutable state only under `c
                     unsent.removeFirst()
                     continue
                 case let .failure(error) where error.isRefusal:
-                    logger.warning("result refused", metadata: ["task_id": "\(first.report.taskID)", "error": "\(error)"])
+                    logger.warning("result refused", metadata: [
+                        "task_id": "\(first.report.taskID)", "error": "\(error)", "orchestrator": "\(api.endpoint.baseURL)",
+                    ])
                     settled(first, false)
                     unsent.removeFirst()
                     continue
@@ -150,7 +154,9 @@ final class ResultReporter: @unchecked Sendable { // mutable state only under `c
                 continue
             }
             if outcome.isRefused {
-                logger.warning("result refused", metadata: ["task_id": "\(result.report.taskID)", "error": "\(outcome.error ?? outcome.status)"])
+                logger.warning("result refused", metadata: [
+                    "task_id": "\(result.report.taskID)", "error": "\(outcome.error ?? outcome.status)", "orchestrator": "\(api.endpoint.baseURL)",
+                ])
             }
             settled(result, !outcome.isRefused)
         }

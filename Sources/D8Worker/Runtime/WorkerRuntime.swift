@@ -7,9 +7,11 @@ import Logging
 /// for as many tasks as it has free slots (and rate-limit permits), run each on a slot thread
 /// through the plugin, hand each result to the `ResultReporter` (which sends whatever is ready
 /// in one request), heartbeat, and survive the orchestrator going away (retry with backoff,
-/// register again). `drain()` (SIGTERM) stops leasing, lets in-flight tasks finish up to
-/// `drainTimeout`, waits for their results to be sent, then unregisters, which hands back
-/// whatever is left.
+/// register again). Given several orchestrators, the API moves to the next when the one in use
+/// stops answering; the same retries then reach the new one, the worker registers there, and
+/// results still unsent go there too. `drain()` (SIGTERM) stops leasing, lets in-flight tasks
+/// finish up to `drainTimeout`, waits for their results to be sent, then unregisters, which
+/// hands back whatever is left.
 ///
 /// Threads, not tasks: a plugin's execute blocks its thread for as long as the provider takes
 /// (minutes), which would starve Swift's cooperative pool. Every thread here blocks in libcurl
@@ -106,6 +108,8 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
             guard let epoch = ensureRegistered() else { return }
             let wanted = waitForCapacity()
             guard wanted > 0 else { return }
+            // The orchestrator changed while every slot was busy: register there before leasing.
+            guard registeredWithOrchestratorInUse else { continue }
             switch api.poll(max: min(wanted, 1000), wait: options.pollWait) {
             case let .success(tasks):
                 if lastError != nil { logger.info("orchestrator reachable again") }
@@ -127,7 +131,15 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         var backoff = Backoff()
         var lastError: APICallError?
         while true {
+            let inUse = api.orchestrators.inUse
             condition.lock()
+            // A registration with an orchestrator the API has since moved away from is void.
+            if let current = registration, current.0.orchestrator != inUse {
+                registration = nil
+                logger.info("registering with the next orchestrator", metadata: [
+                    "from": "\(current.0.orchestrator.endpoint.baseURL)", "to": "\(inUse.endpoint.baseURL)",
+                ])
+            }
             let current = registration, draining = drainDeadline != nil
             condition.unlock()
             if draining { return nil }
@@ -142,8 +154,8 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
                 condition.broadcast()
                 condition.unlock()
                 logger.info("registered", metadata: [
-                    "worker_id": "\(api.workerID)", "orchestrator": "\(api.endpoint.baseURL)",
-                    "slots": "\(options.slots)", "task_types": "\(answer.taskTypes.joined(separator: ","))",
+                    "worker_id": "\(api.workerID)", "orchestrator": "\(answer.orchestrator.endpoint.baseURL)",
+                    "slots": "\(options.slots)", "task_types": "\(answer.answer.taskTypes.joined(separator: ","))",
                 ])
                 return mine
             case let .failure(error):
@@ -167,6 +179,14 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         guard let current = registration, current.epoch == stale else { return }
         registration = nil
         logger.warning("the orchestrator forgot this worker; registering again", metadata: ["error": "\(error)"])
+    }
+
+    /// Whether the registration is with the orchestrator the API uses now.
+    private var registeredWithOrchestratorInUse: Bool {
+        let inUse = api.orchestrators.inUse
+        condition.lock()
+        defer { condition.unlock() }
+        return registration?.0.orchestrator == inUse
     }
 
     /// Blocks until a slot is free and the rate limit allows a start; how many may start (0: draining).
@@ -199,7 +219,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
         let held = tasks.map { task in
             busy += 1
             limiter.recordStart(at: elapsed)
-            return HeldTask(lease: task, leased: leased, timeout: registration?.0.taskTimeout ?? task.timeout)
+            return HeldTask(lease: task, leased: leased, timeout: registration?.0.answer.taskTimeout ?? task.timeout)
         }
         condition.unlock()
         slots.put(held)
@@ -252,7 +272,7 @@ public final class WorkerRuntime: @unchecked Sendable { // mutable state only un
                 condition.unlock()
                 return
             }
-            let deadline = ContinuousClock.now + current.0.heartbeatInterval
+            let deadline = ContinuousClock.now + current.0.answer.heartbeatInterval
             while !stopped, registration?.epoch == current.epoch, ContinuousClock.now < deadline { wait(until: deadline) }
             let due = !stopped && registration?.epoch == current.epoch
             condition.unlock()
