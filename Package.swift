@@ -136,6 +136,7 @@ let package = Package(
                 "D8Client",
                 "D8Core",
                 "D8Harness",
+                "D8Postgres",
                 "D8Store",
                 "D8Worker",
                 .product(name: "Logging", package: "swift-log"),
@@ -158,6 +159,8 @@ let package = Package(
         .testTarget(name: "ProviderPluginTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
         .testTarget(name: "WorkerEndToEndTests", dependencies: ["D8Worker", "D8Core", "D8Harness"]),
         .testTarget(name: "D8ClientTests", dependencies: ["D8Client", "D8Core", "D8Harness"]),
+        // Several `d8 serve` nodes on one PostgreSQL, with real workers: skipped without one.
+        .testTarget(name: "ClusterTests", dependencies: ["D8Client", "D8Core", "D8Harness"]),
     ],
     cLanguageStandard: .c11
 )

@@ -143,8 +143,9 @@ public final class PostgresStore: TaskStorage, Sendable {
             }
             Task {
                 try? await Task.sleep(for: deadline)
+                let seconds = deadline.seconds.formatted(.number.precision(.fractionLength(0...1)))
                 if answer.give(.failure(.unavailable(
-                    "\(what) took longer than \(deadline.formatted()) (a database that is away or slow, or no free connection in the pool)"))) {
+                    "\(what) took longer than \(seconds) s (a database that is away or slow, or no free connection in the pool)"))) {
                     work.cancel()
                 }
             }

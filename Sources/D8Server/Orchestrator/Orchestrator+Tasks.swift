@@ -43,7 +43,11 @@ extension Orchestrator {
                     throw APIError(.conflict, "a task with one of these idempotency keys was stored by another node meanwhile")
                 }
                 logger.error("store write failed", metadata: ["error": "\(error)"])
-                throw Self.storeFailure(error, "the task store refused the write; nothing was accepted")
+                // A write that timed out may still commit: only a repeat with the same
+                // Idempotency-Key is sure not to create a second task.
+                throw Self.storeFailure(error, error.isUnavailable
+                    ? "the task store did not confirm the write (retry with the same Idempotency-Key)"
+                    : "the task store refused the write; nothing was accepted")
             }
             _ = try event { scheduler in ((), scheduler.accept(fresh, now: Self.epochNow())) }
             if fresh.contains(where: { !$0.answeredHere && $0.record.status != .completed }) { announceNewTasks() }
