@@ -7,8 +7,8 @@ import PostgresNIO
 /// start, inside one transaction holding an advisory lock, so nodes starting together take
 /// turns instead of racing.
 enum PostgresSchema {
-    /// `pg_advisory_xact_lock` key of migrations ("d8 schema").
-    static let migrationLock: Int64 = 0x6438_5343_4845_4D41
+    /// The first half of the migrations' `pg_advisory_xact_lock` key ("d8SC").
+    static let migrationLock: Int32 = 0x6438_5343
 
     static let migrations = [
         """
@@ -106,12 +106,33 @@ enum PostgresSchema {
         -- Seqs are handed out in blocks, so nodes number tasks without asking for each one.
         CREATE SEQUENCE seq_blocks;
         """,
+        // Budgets across nodes: what each scope spent per budget day (settled costs), and the
+        // estimates reserved by open leases, one row per lease. A reservation is made only under
+        // the lock of its scopes' rows, so nodes reserving at once take turns at the limit.
+        """
+        CREATE TABLE budgets (
+            scope TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            spent DOUBLE PRECISION NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, day)
+        );
+        CREATE TABLE reservations (
+            lease TEXT PRIMARY KEY,
+            task_id TEXT NOT NULL,
+            client TEXT,
+            worker_type TEXT NOT NULL,
+            usd DOUBLE PRECISION NOT NULL,
+            until DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX reservations_task ON reservations (task_id);
+        """,
     ]
 
     /// Brings the schema up to date under the migration lock.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            // Advisory locks span the server: the key names this database and schema too.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock), hashtext(current_database() || '.' || current_schema()))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS d8_schema (version INTEGER NOT NULL)", logger: logger)
             var version = 0
             for try await (v) in try await connection.query("SELECT version FROM d8_schema", logger: logger).decode(Int.self) { version = v }

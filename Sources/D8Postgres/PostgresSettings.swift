@@ -35,12 +35,16 @@ struct PostgresSettings: Sendable {
         if let mode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value, mode != "disable" {
             configuration.tls = mode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration())
         }
+        // `?search_path=name`: d8's tables live in that schema (one database, several uses).
+        let searchPath = url.queryItems?.first(where: { $0.name == "search_path" })?.value
+        if let searchPath { configuration.options.additionalStartupParameters = [("search_path", searchPath)] }
         configuration.options.maximumConnections = config.pool
         configuration.options.minimumConnections = min(2, config.pool)
         configuration.options.connectTimeout = config.timeout
         clientConfiguration = configuration
         var connection = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
         connection.options.connectTimeout = .init(config.timeout)
+        if let searchPath { connection.options.additionalStartupParameters = [("search_path", searchPath)] }
         connectionConfiguration = connection
         redactedURL = Self.redact(config.url)
         timeout = config.timeout

@@ -27,12 +27,18 @@ public final class PostgresStore: TaskStorage, Sendable {
 
     /// Connects, applies the schema's missing migrations and starts the pool.
     /// `aging`: the queue's aging period (the weight of a priority level in the claim order).
+    /// `budgets`: the budget day's UTC offset, and whether any budget is set (then reservations
+    /// are tracked).
     public static func open(
-        _ config: PostgresConfig, aging: Double, durability: Durability, nodeID: String, logger: Logger
+        _ config: PostgresConfig, aging: Double, durability: Durability, budgets: (utcOffsetMinutes: Int, enabled: Bool) = (0, false),
+        nodeID: String, logger: Logger
     ) async throws(StoreError) -> PostgresStore {
         let settings = try PostgresSettings(config, durability: durability)
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
-        let store = PostgresStore(client: client, settings: settings, aging: aging, nodeID: nodeID, logger: logger)
+        let statements = Statements(
+            node: nodeID, priorityWeight: aging > 0 ? aging : 1e9, asynchronousCommit: settings.asynchronousCommit,
+            tracksReservations: budgets.enabled, utcOffsetMinutes: budgets.utcOffsetMinutes, logger: logger)
+        let store = PostgresStore(client: client, settings: settings, statements: statements, logger: logger)
         do {
             try await withDeadline(settings.connectTimeout, "the schema migration") { try await PostgresSchema.migrate(client, logger: logger) }
         } catch {
@@ -43,12 +49,12 @@ public final class PostgresStore: TaskStorage, Sendable {
         return store
     }
 
-    private init(client: PostgresClient, settings: PostgresSettings, aging: Double, nodeID: String, logger: Logger) {
+    private init(client: PostgresClient, settings: PostgresSettings, statements: Statements, logger: Logger) {
         self.client = client
         self.settings = settings
-        self.nodeID = nodeID
+        self.nodeID = statements.node
         self.logger = logger
-        statements = Statements(node: nodeID, priorityWeight: aging > 0 ? aging : 1e9, asynchronousCommit: settings.asynchronousCommit, logger: logger)
+        self.statements = statements
         writer = PostgresWriter(client: client, statements: statements, deadline: settings.timeout, logger: logger)
         running = Task { await client.run() }
     }
@@ -157,6 +163,9 @@ public final class PostgresStore: TaskStorage, Sendable {
     /// now (worth a retry), or a statement the database rejected.
     static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? PostgresTransactionError {
+            return storeError(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? CancellationError())
+        }
         guard let error = error as? PSQLError else {
             if error is CancellationError { return .unavailable("the operation was cancelled") }
             return .unavailable("\(error)")

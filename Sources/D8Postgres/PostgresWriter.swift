@@ -102,12 +102,12 @@ final class PostgresWriter: Sendable {
                             outcomes.append(.success(try await item.operation(connection, statements)))
                             continue
                         }
-                        try await connection.query("SAVEPOINT w\(index)", logger: logger)
+                        try await connection.query("SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
                         do {
                             outcomes.append(.success(try await item.operation(connection, statements)))
-                            try await connection.query("RELEASE SAVEPOINT w\(index)", logger: logger)
+                            try await connection.query("RELEASE SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
                         } catch let error as PSQLError where error.serverInfo != nil {
-                            try await connection.query("ROLLBACK TO SAVEPOINT w\(index)", logger: logger)
+                            try await connection.query("ROLLBACK TO SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
                             outcomes.append(.failure(PostgresStore.storeError(error)))
                         }
                     }

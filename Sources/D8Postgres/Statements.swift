@@ -1,3 +1,4 @@
+import D8Core
 import D8Store
 import Foundation
 import Logging
@@ -12,6 +13,10 @@ struct Statements: Sendable {
     let priorityWeight: Double
     /// Durability `process`: a commit returns before PostgreSQL's WAL is flushed to disk.
     let asynchronousCommit: Bool
+    /// Budgets are on: a task's reservations go when its record holds none any more.
+    let tracksReservations: Bool
+    /// The budget day's start, as `BudgetBook` counts days.
+    let utcOffsetMinutes: Int
     let logger: Logger
 
     static let leaseColumns = [
@@ -77,6 +82,9 @@ struct Statements: Sendable {
         for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { written = true }
         guard written else { return [r.seq] }
         if r.status.isFinal { try await logCompletion(r, on: connection) }
+        if tracksReservations, r.reservedUSD == nil {
+            try await connection.query("DELETE FROM reservations WHERE task_id = \(r.taskID)", logger: logger)
+        }
         return []
     }
 
@@ -88,10 +96,24 @@ struct Statements: Sendable {
             """, logger: logger)
     }
 
+    /// The ledger rows, and what they add to each scope's spending of their budget day (the
+    /// scopes' rows updated in one order, as reservations lock them).
     func insertSpend(_ entries: [SpendEntry], on connection: PostgresConnection) async throws {
+        var byScopeAndDay: [String: (scope: String, day: Int, usd: Double)] = [:]
         for e in entries {
             try await connection.query("""
                 INSERT INTO spend (at, task_id, client, worker_type, usd) VALUES (\(e.at), \(e.taskID), \(e.client), \(e.workerType), \(e.usd))
+                """, logger: logger)
+            let day = BudgetBook.day(at: e.at, utcOffsetMinutes: utcOffsetMinutes)
+            for scope in BudgetBook.scopes(client: e.client, workerType: e.workerType) {
+                let key = "\(scope.description)\u{0}\(day)"
+                byScopeAndDay[key] = (scope.description, day, (byScopeAndDay[key]?.usd ?? 0) + e.usd)
+            }
+        }
+        for (_, entry) in byScopeAndDay.sorted(by: { $0.key < $1.key }) {
+            try await connection.query("""
+                INSERT INTO budgets (scope, day, spent) VALUES (\(entry.scope), \(entry.day), \(entry.usd))
+                ON CONFLICT (scope, day) DO UPDATE SET spent = budgets.spent + excluded.spent
                 """, logger: logger)
         }
     }

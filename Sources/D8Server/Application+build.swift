@@ -101,7 +101,10 @@ func openStore(_ config: D8Config, logger: Logger) async throws -> any TaskStora
     case .postgres:
         let nodeID = "n" + String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(11))
         do {
-            return try await PostgresStore.open(config.server.postgres, aging: config.queue.aging.seconds, durability: config.server.durability, nodeID: nodeID, logger: logger)
+            let budgetsOn = config.budgets.dailyUSD != nil || !config.budgets.workerTypesDailyUSD.isEmpty || config.auth.clientKeys.contains { $0.dailyBudgetUSD != nil }
+            return try await PostgresStore.open(
+                config.server.postgres, aging: config.queue.aging.seconds, durability: config.server.durability,
+                budgets: (config.budgets.utcOffsetMinutes, budgetsOn), nodeID: nodeID, logger: logger)
         } catch {
             throw ServerStartError(description: "cannot open the shared task store at \(PostgresStore.redact(config.server.postgres.url)): \(error)")
         }

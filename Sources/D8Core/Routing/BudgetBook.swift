@@ -15,6 +15,19 @@ public struct BudgetBook: Sendable, Equatable {
             case let .workerType(name): "worker_type:\(name)"
             }
         }
+
+        /// The scope a `description` names.
+        public init?(_ description: String) {
+            if description == "global" {
+                self = .global
+            } else if description.hasPrefix("client:") {
+                self = .client(String(description.dropFirst(7)))
+            } else if description.hasPrefix("worker_type:") {
+                self = .workerType(String(description.dropFirst(12)))
+            } else {
+                return nil
+            }
+        }
     }
 
     /// Why a cost does not fit.
@@ -23,6 +36,13 @@ public struct BudgetBook: Sendable, Equatable {
         public let limit: Double
         public let spent: Double
         public let reserved: Double
+
+        public init(scope: Scope, limit: Double, spent: Double, reserved: Double) {
+            self.scope = scope
+            self.limit = limit
+            self.spent = spent
+            self.reserved = reserved
+        }
 
         public var description: String {
             let reservedText = reserved > 0 ? " and $\(TaskRouter.usd(reserved)) reserved by running tasks" : ""
@@ -97,6 +117,19 @@ public struct BudgetBook: Sendable, Equatable {
             day = today
             spent = [:]
         }
+    }
+
+    /// Takes the totals a cluster's database holds (every node's spending and reservations) as
+    /// this book's own.
+    public mutating func replaceTotals(spent: [Scope: Double], reserved: [Scope: Double], day: Int) {
+        self.day = day
+        self.spent = spent
+        self.reserved = reserved
+    }
+
+    /// The limited scopes a task's spending counts against, with their limits.
+    public func limits(client: String?, workerType: String) -> [(scope: Scope, limit: Double)] {
+        Self.scopes(client: client, workerType: workerType).compactMap { scope in limits[scope].map { (scope, $0) } }
     }
 
     /// Spent plus reserved, never above the limit, for stats.

@@ -65,6 +65,7 @@ extension Orchestrator {
             let now = Self.epochNow()
             do {
                 try await cluster.beat(now: now)
+                try await refreshBudgets(cluster)
                 let maintainer = try await cluster.lead(Self.maintainerLease, ttl: ttl, now: now)
                 if maintainer != wasMaintainer {
                     logger.notice(maintainer ? "this node is now the cluster's maintainer" : "this node is no longer the cluster's maintainer", metadata: ["node": "\(cluster.nodeID)"])
@@ -77,6 +78,7 @@ extension Orchestrator {
                         cluster.notifyNewTasks()
                     }
                     adopt(try await cluster.claimOrphans(now: now, limit: 500))
+                    try await cluster.purgeReservations(before: now - 3600)
                     if ContinuousClock.now - lastPrune >= .seconds(3600) {
                         lastPrune = .now
                         await prune()
@@ -148,5 +150,56 @@ extension Orchestrator {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return nil
+    }
+}
+
+/// Budgets across nodes: a node's own view decides quickly, the database decides for sure.
+extension Orchestrator {
+    /// Makes each lease's reservation in the shared budgets before its worker gets the task;
+    /// a lease the database refuses (or cannot be asked about) is taken back and held.
+    func confirmReservations(_ tasks: [LiveTask]) async throws(APIError) -> [LiveTask] {
+        guard let cluster, !tasks.isEmpty else { return tasks }
+        var confirmed: [LiveTask] = []
+        for task in tasks {
+            let r = task.record
+            guard let reservation = task.reservations.last, reservation.usd > 0, let lease = r.lease,
+                  r.reservedUSD != nil else {
+                confirmed.append(task)
+                continue
+            }
+            let (limits, day) = core.withLock { core in
+                (core.scheduler.budget.limits(client: r.client, workerType: reservation.workerType), core.scheduler.budget.day)
+            }
+            var refusal: String?
+            do {
+                if let refused = try await cluster.reserve(
+                    usd: reservation.usd, taskID: r.taskID, lease: lease, client: r.client, workerType: reservation.workerType,
+                    until: reservation.until, limits: limits.map { .init(scope: $0.scope.description, limit: $0.limit) }, day: day, now: Self.epochNow()) {
+                    let scope = BudgetBook.Scope(refused.scope) ?? .global
+                    refusal = BudgetBook.Refusal(scope: scope, limit: refused.limit, spent: refused.spent, reserved: refused.reserved).description + " across the cluster"
+                }
+            } catch {
+                refusal = "the shared budgets could not be checked: \(error)"
+            }
+            guard let refusal else {
+                confirmed.append(task)
+                continue
+            }
+            _ = try event { scheduler in ((), scheduler.refuseLease(r.seq, reason: refusal)) }
+        }
+        return confirmed
+    }
+
+    /// This node's view of the budgets becomes the cluster's: every node's spending today and
+    /// every open reservation.
+    func refreshBudgets(_ cluster: PostgresStore) async throws(StoreError) {
+        let (empty, utcOffset) = core.withLock { ($0.scheduler.budget.isEmpty, $0.scheduler.budget.utcOffsetMinutes) }
+        guard !empty else { return }
+        let now = Self.epochNow()
+        let day = BudgetBook.day(at: now, utcOffsetMinutes: utcOffset)
+        let totals = try await cluster.budgetTotals(day: day, now: now)
+        let spent = Dictionary(totals.spent.compactMap { key, usd in BudgetBook.Scope(key).map { ($0, usd) } }) { a, b in a + b }
+        let reserved = Dictionary(totals.reserved.compactMap { key, usd in BudgetBook.Scope(key).map { ($0, usd) } }) { a, b in a + b }
+        core.withLock { $0.scheduler.budget.replaceTotals(spent: spent, reserved: reserved, day: day) }
     }
 }

@@ -56,7 +56,9 @@ extension Orchestrator {
                 continue
             }
             try await settle(effects)
-            return answer.tasks.map { LeasedTask($0, config: config) }
+            let tasks = try await confirmReservations(answer.tasks)
+            if tasks.isEmpty, !answer.tasks.isEmpty { continue } // every lease refused: wait for what the budgets admit
+            return tasks.map { LeasedTask($0, config: config) }
         }
     }
 

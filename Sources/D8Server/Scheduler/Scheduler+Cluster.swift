@@ -80,6 +80,26 @@ extension Scheduler {
         return effects
     }
 
+    /// The shared budgets refused a lease this node's own view allowed (another node spent or
+    /// reserved first), or could not be asked: the task comes back from its worker before the
+    /// worker has it, its attempt not counted, and waits as held until the budgets admit it.
+    mutating func refuseLease(_ seq: UInt64, reason: String) -> SchedulerEffects {
+        guard var live = tasks[seq], live.record.status == .assigned else { return SchedulerEffects() }
+        if let worker = live.record.assignedTo { releaseHold(seq, worker: worker) }
+        if let refused = live.reservations.popLast() {
+            budget.release(refused.usd, client: live.record.client, workerType: refused.workerType)
+        }
+        live.record.reservedUSD = live.reservations.isEmpty ? nil : live.reservations.reduce(0) { $0 + $1.usd }
+        live.record.reservedUntil = live.reservations.map(\.until).max()
+        if live.reservations.isEmpty { reserving.remove(seq) }
+        live.record.returnToQueue()
+        live.record.attempt -= 1
+        put(live)
+        var effects = SchedulerEffects()
+        hold(&live, reason: reason, effects: &effects)
+        return effects
+    }
+
     /// Another node took these tasks over (or the database no longer has them as this node's):
     /// they leave this node's memory, with no write.
     mutating func forgetTakenOver(_ seqs: Set<UInt64>) -> [TaskRecord] {
