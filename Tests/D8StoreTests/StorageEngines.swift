@@ -38,23 +38,24 @@ struct ScratchDatabase: Sendable {
     /// One statement through psql in this schema; its first column's rows.
     @discardableResult
     func query(_ sql: String) async throws -> [String] {
-        try await psqlOffThePool(Engine.postgresURL ?? url, "SET search_path TO \(name); " + sql)
+        try await psqlOffThePool(Engine.postgresURL ?? url, sql, schema: name)
     }
 }
 
 /// `psql` blocks until the server answers: run it on a thread of its own, never on the
 /// cooperative pool that the stores under test need.
 @discardableResult
-func psqlOffThePool(_ url: String, _ sql: String) async throws -> [String] {
+func psqlOffThePool(_ url: String, _ sql: String, schema: String? = nil) async throws -> [String] {
     let result: Result<[String], any Error> = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: Result { try psql(url, sql) }) }
+        DispatchQueue.global().async { continuation.resume(returning: Result { try psql(url, sql, schema: schema) }) }
     }
     return try result.get()
 }
 
 @discardableResult
-func psql(_ url: String, _ sql: String) throws -> [String] {
+func psql(_ url: String, _ sql: String, schema: String? = nil) throws -> [String] {
     let process = Process()
+    if let schema { process.environment = ProcessInfo.processInfo.environment.merging(["PGOPTIONS": "-csearch_path=\(schema)"]) { $1 } }
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-tAc", sql]
     let output = Pipe(), errors = Pipe()
