@@ -181,3 +181,23 @@ extension PostgresStore {
     }
 }
 
+
+extension PostgresStore {
+    /// The shared queue as it would be claimed now (best first), of everyone or one client, and
+    /// its size by task type: what a node shows as the queue.
+    public func queued(limit: Int, client: String?) async throws(StoreError) -> (tasks: [TaskRecord], byType: [String: Int]) {
+        var binds = PostgresBindings()
+        binds.append(max(0, limit))
+        if let client { binds.append(client) }
+        let filter = client == nil ? "" : " AND client = $2"
+        let tasks = try await records(PostgresQuery(unsafeSQL: """
+            \(TaskRecord.selectSQL) WHERE status = 'pending'\(filter) ORDER BY rank LIMIT $1
+            """, binds: binds))
+        var countBinds = PostgresBindings()
+        if let client { countBinds.append(client) }
+        let counts = try await rows(PostgresQuery(unsafeSQL: """
+            SELECT type, count(*) FROM tasks WHERE status = 'pending'\(client == nil ? "" : " AND client = $1") GROUP BY type
+            """, binds: countBinds)) { try $0.decode((String, Int).self) }
+        return (tasks, Dictionary(counts) { a, _ in a })
+    }
+}

@@ -41,6 +41,16 @@ extension Orchestrator {
     /// The job once every task has finished, or as it stands when `wait` runs out.
     func waitForJob(_ id: String, wait: Duration, for viewer: Viewer) async throws(APIError) -> JobView {
         let view = try await job(id, for: viewer)
+        if cluster != nil {
+            // A cluster's tasks finish at any node: follow the job in the database.
+            let deadline = Self.epochNow() + wait.seconds
+            var current = view
+            while !current.isDone, Self.epochNow() < deadline, !core.withLock({ $0.scheduler.shuttingDown }) {
+                try? await Task.sleep(for: .milliseconds(100))
+                current = try await job(id, for: viewer)
+            }
+            return current
+        }
         let watch = TaskWatch(taskID: id, deadline: Self.epochNow() + wait.seconds)
         let watching = core.withLock { core in
             guard !core.scheduler.jobIsFinished(id), !core.scheduler.shuttingDown, wait > .zero else { return false }
@@ -55,6 +65,15 @@ extension Orchestrator {
     /// Cancels every task of the job that has not finished.
     func cancelJob(_ id: String, by viewer: Viewer) async throws(APIError) -> (JobView, cancelled: Int) {
         _ = try await job(id, for: viewer) // found, and the viewer's
+        if cluster != nil {
+            // Its tasks may live at any node, or wait in the shared queue: each is taken over and cancelled.
+            let unfinished = try await read { try await $0.records(jobID: id) }.filter { !$0.status.isFinished }
+            var cancelled = 0
+            for record in unfinished where try await cancel(taskID: record.taskID, by: viewer).record.status == .cancelled {
+                cancelled += 1
+            }
+            return (try await job(id, for: viewer), cancelled)
+        }
         let (cancelled, effects) = try event { scheduler in
             let (count, effects) = scheduler.cancelJob(id, by: viewer, now: Self.epochNow())
             return (count, effects)

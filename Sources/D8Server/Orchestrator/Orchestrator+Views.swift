@@ -30,7 +30,8 @@ extension Orchestrator {
             return (s.tally.statistics, s.workerList, s.workerCounts, s.freeSlotsByType, s.budget, s.prices)
         }
         let client = viewer.client
-        let stored = if let client {
+        // A cluster node's counters see only what happened here: the database sees every node's.
+        let stored = if client != nil || cluster != nil {
             try await read { try await $0.statistics(sampleLimit: TaskTally.samplesKept, client: client) }
         } else {
             tally
@@ -101,7 +102,16 @@ extension Orchestrator {
     /// `queue` (the same tasks) and its counts of every task by state, in its words.
     func queueSnapshot(limit: Int, for viewer: Viewer) async throws(APIError) -> JSONValue {
         let now = Self.epochNow()
-        let view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
+        var view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
+        if let cluster {
+            // A node holds only a moment's prefetch: the queue is the database's.
+            let (tasks, byType) = try await read { _ in try await cluster.queued(limit: limit, client: viewer.client) }
+            let aging = config.queue.aging.seconds
+            view = (tasks.map { record in
+                let waited = max(0, now - record.createdAt)
+                return Scheduler.QueuedView(record: record, effectivePriority: record.priority + (aging > 0 ? Int(waited / aging) : 0))
+            }, byType.values.reduce(0, +), byType)
+        }
         let items: [JSONValue] = view.tasks.map { item in
             let r = item.record
             return [
