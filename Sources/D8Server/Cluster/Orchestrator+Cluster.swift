@@ -94,17 +94,30 @@ extension Orchestrator {
         }
     }
 
-    /// Each tick: forget tasks another node took over; on a full tick, let go of prefetched
-    /// tasks no worker here took.
-    func clusterTick(_ cluster: PostgresStore, full: Bool) {
+    /// Each tick: forget tasks another node took over, and let go of queued tasks no worker
+    /// here took (or can take).
+    func clusterTick(_ cluster: PostgresStore) {
         let lost = cluster.takeLost()
         if !lost.isEmpty {
             let forgotten = core.withLock { $0.scheduler.forgetTakenOver(lost) }
             if !forgotten.isEmpty { logger.notice("tasks taken over by another node", metadata: ["count": "\(forgotten.count)"]) }
         }
-        guard full else { return }
         let released = (try? event { scheduler in ((), scheduler.releaseIdle(queuedBefore: Self.epochNow() - Self.prefetchSeconds)) })?.1
-        if let released, !released.writes.isEmpty { cluster.notifyNewTasks() }
+        guard let released, !released.writes.isEmpty else { return }
+        cluster.notifyNewTasks()
+        noteMovedAway(released.writes.compactMap { if case let .release(record) = $0 { record.taskID } else { nil } })
+    }
+
+    /// Clients waiting here for tasks that now run elsewhere follow them in the database.
+    func noteMovedAway(_ taskIDs: [String]) {
+        let (watches, streams) = core.withLock { core in
+            (taskIDs.flatMap { core.watches.removeValue(forKey: $0) ?? [] }, taskIDs.compactMap { core.streams.removeValue(forKey: $0) })
+        }
+        for watch in watches { watch.signal.fire() }
+        for stream in streams {
+            stream.send(.movedAway)
+            stream.close()
+        }
     }
 
     /// Enough seqs for a submit of `count` tasks: a new block from the database when short.

@@ -37,6 +37,9 @@ extension ChatExchange {
         case let .finished(record)?:
             clock.cancel()
             return try finishedStream(record)
+        case .movedAway?:
+            clock.cancel()
+            return try finishedStream(try await followElsewhere())
         case .timedOut?, .attemptFailed?, nil:
             clock.cancel()
             orchestrator.leaveStream(taskID: taskID)
@@ -92,8 +95,16 @@ extension ChatExchange {
             guard !sse.started else { return false } // tokens flow: the task's own timeout bounds it
             try await sse.error(failure(of: try await orchestrator.task(taskID, for: viewer).record))
             return true
+        case .movedAway:
+            return try await handle(.finished(try await followElsewhere()), with: &sse)
         }
         return false
+    }
+
+    /// The task runs at another node of the cluster: its final record, read from the database
+    /// (or the record as it stands when the request's time runs out).
+    private func followElsewhere() async throws -> TaskRecord {
+        try await orchestrator.waitUntilFinished(taskID, wait: timeout, for: viewer).record
     }
 
     /// A task that finished before any delta reached this request (a fast worker, a plugin

@@ -8,6 +8,9 @@ enum StreamEvent: Sendable {
     case deltas([JSONValue])
     case attemptFailed(String)
     case finished(TaskRecord)
+    /// A cluster node let go of the task (no worker here took it): it runs at another node, and
+    /// the request follows it in the database; its answer then comes whole.
+    case movedAway
     case keepalive
     case timedOut
 }

@@ -46,7 +46,7 @@ extension Orchestrator: Service {
                 let orchestrator = self
                 Task { try? await orchestrator.settle(effects) }
             }
-            if let cluster = self.cluster { self.clusterTick(cluster, full: full) }
+            if let cluster = self.cluster { self.clusterTick(cluster) }
             if full { memory.observe(liveTasks: self.core.withLock { $0.scheduler.liveTaskCount }) }
             // In a cluster the maintainer prunes (see `keepAlive`).
             if self.cluster == nil, now - lastPrune >= .seconds(3600) {

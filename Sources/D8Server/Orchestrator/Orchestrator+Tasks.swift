@@ -163,6 +163,10 @@ extension Orchestrator {
         guard watching else { return TaskView(live) }
         await watch.signal.sleep()
         if let finished = watch.finished { return TaskView(finished) }
+        let left = watch.deadline - Self.epochNow()
+        if cluster != nil, left > 0, !core.withLock({ $0.scheduler.shuttingDown }) {
+            return try await waitUntilFinished(taskID, wait: .milliseconds(Int64(left * 1000)), for: viewer) // it moved to another node
+        }
         return try await task(taskID, for: viewer)
     }
 }

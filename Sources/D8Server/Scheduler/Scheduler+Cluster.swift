@@ -64,15 +64,18 @@ extension Scheduler {
         return effects
     }
 
-    /// Queued tasks no worker here took since `cutoff` go back to the shared queue.
+    /// Queued tasks no worker here took since `cutoff` go back to the shared queue, and at once
+    /// those no worker here has a free slot for (a front-door request that reached a node
+    /// without a worker of its model, a retry of a type only others run).
     mutating func releaseIdle(queuedBefore cutoff: Double) -> SchedulerEffects {
         var effects = SchedulerEffects()
         for key in Array(lanes.keys) {
             guard let lane = lanes[key], lane.live > 0 else { continue }
+            let noneFreeHere = !key.eligible.contains(where: hasFreeSlot)
             for (_, entries) in lane.entriesByLevel {
                 for entry in entries {
-                    guard entry.enqueuedAt < cutoff else { break }
-                    guard let live = tasks[entry.seq], live.queuedIn == key, !live.answeredHere, let live = evict(entry.seq) else { continue }
+                    guard noneFreeHere || entry.enqueuedAt < cutoff else { break }
+                    guard tasks[entry.seq]?.queuedIn == key, let live = evict(entry.seq) else { continue }
                     effects.writes.append(.release(live.record))
                 }
             }
