@@ -83,12 +83,20 @@ public final class PostgresStore: TaskStorage, Sendable {
         _ = try await writer.perform { _, _ in [] }
     }
 
-    /// Seqs that fenced writes found held by another node since the last call: drop them.
-    public func takeLost() -> Set<UInt64> {
-        writer.lost.withLock { lost in
-            defer { lost.removeAll() }
-            return lost
+    /// Seqs that fenced writes found held by another node, found at least `age` ago: drop them.
+    /// (Kept a moment first, so that the request whose write it was can ask `isLost`.)
+    public func takeLost(olderThan age: Duration = .milliseconds(500)) -> Set<UInt64> {
+        let cutoff = ContinuousClock.now - age
+        return writer.lost.withLock { lost in
+            let old = Set(lost.filter { $0.value <= cutoff }.keys)
+            for seq in old { lost[seq] = nil }
+            return old
         }
+    }
+
+    /// Whether a fenced write of this task was refused lately: another node decided for it.
+    public func isLost(_ seq: UInt64) -> Bool {
+        writer.lost.withLock { $0[seq] != nil }
     }
 
     private func apply(_ changes: [TaskChange]) -> PostgresWriter.Operation {

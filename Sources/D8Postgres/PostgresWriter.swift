@@ -32,7 +32,7 @@ final class PostgresWriter: Sendable {
     private let deadline: Duration
     private let logger: Logger
     /// Seqs of tasks this node no longer holds, found by fenced writes: the orchestrator drops them.
-    let lost = Mutex<Set<UInt64>>([])
+    let lost = Mutex<[UInt64: ContinuousClock.Instant]>([:])
 
     init(client: PostgresClient, statements: Statements, deadline: Duration, logger: Logger) {
         self.client = client
@@ -120,7 +120,10 @@ final class PostgresWriter: Sendable {
             outcomes = batch.map { _ in .failure(failure) }
         }
         let lostNow = outcomes.flatMap { (try? $0.get()) ?? [] }
-        if !lostNow.isEmpty { lost.withLock { $0.formUnion(lostNow) } }
+        if !lostNow.isEmpty {
+            let now = ContinuousClock.now
+            lost.withLock { lost in for seq in lostNow { lost[seq] = now } }
+        }
         for (item, outcome) in zip(batch, outcomes) { item.waiter?.resume(returning: outcome) }
     }
 }

@@ -31,9 +31,16 @@ struct Statements: Sendable {
         """
 
     /// `UPDATE` of `columns` fenced by seq ($1), owner ($2) and unfinished status; values from $3.
+    /// A leased task that no node holds (its node was taken for dead, but lives) may still be
+    /// written with its current lease: the lease decides, as it would for a result elsewhere.
     static func fencedUpdate(_ columns: [String], extra: String = "") -> String {
         let sets = columns.enumerated().map { "\($1) = $\($0 + 3)" }.joined(separator: ", ")
-        return "UPDATE tasks SET \(sets)\(extra) WHERE seq = $1 AND owner = $2 AND status NOT IN (\(TaskRecord.finishedSQL)) RETURNING status"
+        let lease = "$\(columns.firstIndex(of: "lease")! + 3)"
+        return """
+            UPDATE tasks SET \(sets)\(extra) WHERE seq = $1 AND status NOT IN (\(TaskRecord.finishedSQL))
+            AND (owner = $2 OR (owner IS NULL AND status = 'assigned' AND lease = \(lease)))
+            RETURNING status
+            """
     }
 
     static let leaseSQL = fencedUpdate(leaseColumns)

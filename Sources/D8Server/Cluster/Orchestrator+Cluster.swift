@@ -216,3 +216,15 @@ extension Orchestrator {
         core.withLock { $0.scheduler.budget.replaceTotals(spent: spent, reserved: reserved, day: day) }
     }
 }
+
+extension Orchestrator {
+    /// A result this node recorded in memory whose write the database refused: another node
+    /// decided for the task meanwhile (took it over, cancelled it). The worker hears 409, as it
+    /// would from that node.
+    func refuseIfTakenOver(_ taskID: String, workerID: String, effects: SchedulerEffects) throws(APIError) {
+        guard let cluster else { return }
+        for case let .update(record) in effects.writes where record.taskID == taskID && cluster.isLost(record.seq) {
+            throw APIError(.staleLease, "another node decided for task '\(taskID)' while worker '\(workerID)' ran it; the result was not recorded")
+        }
+    }
+}

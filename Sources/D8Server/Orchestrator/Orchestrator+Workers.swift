@@ -81,6 +81,7 @@ extension Orchestrator {
         switch outcome {
         case .received:
             try await settle(effects)
+            try refuseIfTakenOver(taskID, workerID: workerID, effects: effects)
             noteFailedAttempts([taskID])
             return .received
         case .duplicate:
@@ -137,7 +138,11 @@ extension Orchestrator {
         for (item, outcome) in zip(items, outcomes) {
             switch outcome {
             case let .failure(error): answers.append(.failure(error))
-            case .success(.received): answers.append(.success(.received))
+            case .success(.received):
+                do throws(APIError) {
+                    try refuseIfTakenOver(item.taskID, workerID: item.workerID, effects: effects)
+                    answers.append(.success(.received))
+                } catch { answers.append(.failure(error)) }
             case .success(.duplicate): answers.append(.success(.duplicate))
             case let .success(.stale(record, _)): answers.append(.failure(Scheduler.staleLease(item.taskID, workerID: item.workerID, record: record)))
             case .success(.notLive):
