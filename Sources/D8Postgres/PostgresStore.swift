@@ -38,6 +38,14 @@ public final class PostgresStore: TaskStorage, Sendable {
         let statements = Statements(
             node: nodeID, priorityWeight: aging > 0 ? aging : 1e9, asynchronousCommit: settings.asynchronousCommit,
             tracksReservations: budgets.enabled, utcOffsetMinutes: budgets.utcOffsetMinutes, logger: logger)
+        // One connection first, on its own: a refused or misconfigured database says why at once
+        // (the pool would retry quietly until the deadline).
+        do {
+            let probe = try await PostgresConnection.connect(configuration: settings.connectionConfiguration, id: 0, logger: logger)
+            try await probe.close()
+        } catch {
+            throw storeError(error)
+        }
         let store = PostgresStore(client: client, settings: settings, statements: statements, logger: logger)
         do {
             try await withDeadline(settings.connectTimeout, "the schema migration") { try await PostgresSchema.migrate(client, logger: logger) }
@@ -179,12 +187,14 @@ public final class PostgresStore: TaskStorage, Sendable {
             return .unavailable("\(error)")
         }
         guard let info = error.serverInfo, let state = info[.sqlState] else {
-            return .unavailable("\(error.code)")
+            return .unavailable(error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)")
         }
         let message = info[.message] ?? "\(error.code)"
         if state == "23505" { return .uniqueViolation("PostgreSQL refused a duplicate: \(message)") }
         // 08: connection exceptions; 57P: the server is shutting down or starting; 53: out of resources.
         if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") { return .unavailable("\(message) (SQLSTATE \(state))") }
+        // 28: the login; 3D: no such database.
+        if state.hasPrefix("28") || state.hasPrefix("3D") { return .schema("PostgreSQL refused the connection: \(message) (SQLSTATE \(state))", path: "postgres") }
         return .schema("PostgreSQL refused a statement: \(message) (SQLSTATE \(state))", path: "postgres")
     }
 }
