@@ -19,11 +19,8 @@ struct Statements: Sendable {
     let utcOffsetMinutes: Int
     let logger: Logger
 
-    static let leaseColumns = [
-        "status", "attempt", "assigned_to", "worker_type", "lease", "lease_expires_at", "assigned_at",
-        "not_before", "reserved_usd", "reserved_until", "held_reason",
-    ]
-    static let updateColumns = leaseColumns + ["completed_at", "result", "errors", "cost_usd"]
+    static let leaseColumns = TaskChange.leaseColumns
+    static let updateColumns = TaskChange.updateColumns
 
     static let insertSQL = """
         INSERT INTO tasks (\(TaskRecord.postgresColumns.joined(separator: ", ")), owner, rank)

@@ -1,16 +1,11 @@
 import D8Store
 import PostgresNIO
 
-/// The mapping between `TaskRecord` and a row of the shared `tasks` table: SQLite's columns in
-/// the same order, so one list serves `SELECT`, the upsert and the bindings.
+/// The mapping between `TaskRecord` and a row of the shared `tasks` table: one column list
+/// serves `SELECT`, the insert and the bindings.
 extension TaskRecord {
-    static let postgresColumns = [
-        "seq", "task_id", "type", "data", "priority", "status", "attempt", "max_attempts",
-        "assigned_to", "worker_type", "lease", "lease_expires_at", "created_at", "assigned_at",
-        "completed_at", "not_before", "result", "errors", "idempotency_key", "client", "cost_usd",
-        "max_cost_usd", "reserved_usd", "reserved_until", "held_reason",
-        "job_id", "deadline", "cache_key", "cached_from", "saved_usd",
-    ]
+    /// The same columns as SQLite's, in the same order.
+    static let postgresColumns = TaskRecord.columns
     static let finishedSQL = Status.finished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
     static let selectSQL = "SELECT \(postgresColumns.joined(separator: ", ")) FROM tasks"
 

@@ -19,11 +19,11 @@ public enum TaskChange: Sendable, Equatable {
 }
 
 extension TaskChange {
-    static let leaseColumns = [
+    package static let leaseColumns = [
         "status", "attempt", "assigned_to", "worker_type", "lease", "lease_expires_at", "assigned_at",
         "not_before", "reserved_usd", "reserved_until", "held_reason",
     ]
-    static let updateColumns = leaseColumns + ["completed_at", "result", "errors", "cost_usd"]
+    package static let updateColumns = leaseColumns + ["completed_at", "result", "errors", "cost_usd"]
 
     static func updateSQL(_ columns: [String]) -> String {
         let sets = columns.enumerated().map { "\($1) = ?\($0 + 2)" }.joined(separator: ", ")

@@ -1,7 +1,7 @@
 /// The mapping between `TaskRecord` and a row of `tasks`: one column list, used in this order by
 /// `SELECT`, the upsert and `bindings`.
 extension TaskRecord {
-    static let columns = [
+    package static let columns = [
         "seq", "task_id", "type", "data", "priority", "status", "attempt", "max_attempts",
         "assigned_to", "worker_type", "lease", "lease_expires_at", "created_at", "assigned_at",
         "completed_at", "not_before", "result", "errors", "idempotency_key", "client", "cost_usd",
