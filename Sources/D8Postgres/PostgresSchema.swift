@@ -125,6 +125,8 @@ enum PostgresSchema {
             until DOUBLE PRECISION NOT NULL
         );
         CREATE INDEX reservations_task ON reservations (task_id);
+        -- A ledger row written twice (a write retried after a deadline it met after all) counts once.
+        CREATE UNIQUE INDEX spend_once ON spend (task_id, at);
         """,
     ]
 

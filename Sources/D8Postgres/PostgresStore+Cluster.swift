@@ -63,6 +63,12 @@ extension PostgresStore {
             """, binds: binds)).first
     }
 
+    /// The database server's clock, in Unix seconds: the one clock every node's liveness and
+    /// the maintainer's lease are measured by, whatever the nodes' own clocks say.
+    public func databaseNow() async throws(StoreError) -> Double {
+        try await rows("SELECT extract(epoch FROM clock_timestamp())::float8") { try $0.decode(Double.self) }.first ?? 0
+    }
+
     /// This node is alive (its row renewed).
     public func beat(now: Double) async throws(StoreError) {
         _ = try await rows("""

@@ -76,8 +76,11 @@ final class PostgresWriter: Sendable {
         return true
     }
 
-    /// Commits batches until the queue is empty.
+    /// Commits batches until the queue is empty. Writes nobody waits for are not given up while
+    /// the database is away: they go back to the head of the queue and are tried again (a lost
+    /// release would strand a task at a node that no longer holds it in memory).
     private func drain() async {
+        var backoff = Duration.milliseconds(50)
         while true {
             let batch = state.withLock { state -> [Item] in
                 let batch = state.queue
@@ -86,11 +89,19 @@ final class PostgresWriter: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            await commit(batch)
+            let retry = await commit(batch)
+            guard !retry.isEmpty else {
+                backoff = .milliseconds(50)
+                continue
+            }
+            state.withLock { $0.queue.insert(contentsOf: retry, at: 0) }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(1))
         }
     }
 
-    private func commit(_ batch: [Item]) async {
+    /// Returns the writes to try again: those nobody waits for, when the database was away.
+    private func commit(_ batch: [Item]) async -> [Item] {
         var outcomes = [Result<[UInt64], StoreError>](repeating: .success([]), count: batch.count)
         let statements = self.statements
         do {
@@ -116,8 +127,12 @@ final class PostgresWriter: Sendable {
             }
         } catch {
             let failure = PostgresStore.storeError(error)
-            logger.error("postgres write failed", metadata: ["error": "\(failure)", "writes": "\(batch.count)"])
-            outcomes = batch.map { _ in .failure(failure) }
+            let unanswered = batch.filter { $0.waiter == nil }
+            logger.error("postgres write failed", metadata: [
+                "error": "\(failure)", "writes": "\(batch.count)", "kept_to_retry": "\(failure.isUnavailable ? unanswered.count : 0)",
+            ])
+            for item in batch { item.waiter?.resume(returning: .failure(failure)) }
+            return failure.isUnavailable ? unanswered : []
         }
         let lostNow = outcomes.flatMap { (try? $0.get()) ?? [] }
         if !lostNow.isEmpty {
@@ -125,5 +140,6 @@ final class PostgresWriter: Sendable {
             lost.withLock { lost in for seq in lostNow { lost[seq] = now } }
         }
         for (item, outcome) in zip(batch, outcomes) { item.waiter?.resume(returning: outcome) }
+        return []
     }
 }

@@ -105,9 +105,12 @@ struct Statements: Sendable {
     func insertSpend(_ entries: [SpendEntry], on connection: PostgresConnection) async throws {
         var byScopeAndDay: [String: (scope: String, day: Int, usd: Double)] = [:]
         for e in entries {
-            try await connection.query("""
+            var inserted = false
+            for try await _ in try await connection.query("""
                 INSERT INTO spend (at, task_id, client, worker_type, usd) VALUES (\(e.at), \(e.taskID), \(e.client), \(e.workerType), \(e.usd))
-                """, logger: logger)
+                ON CONFLICT (task_id, at) DO NOTHING RETURNING id
+                """, logger: logger) { inserted = true }
+            guard inserted else { continue }
             let day = BudgetBook.day(at: e.at, utcOffsetMinutes: utcOffsetMinutes)
             for scope in BudgetBook.scopes(client: e.client, workerType: e.workerType) {
                 let key = "\(scope.description)\u{0}\(day)"

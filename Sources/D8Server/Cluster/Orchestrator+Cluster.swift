@@ -62,8 +62,8 @@ extension Orchestrator {
         var wasMaintainer = false, failing = false
         let ttl = config.server.postgres.nodeTimeout.seconds
         while !Task.isCancelled {
-            let now = Self.epochNow()
             do {
+                let now = try await cluster.databaseNow()
                 try await cluster.beat(now: now)
                 try await refreshBudgets(cluster)
                 let maintainer = try await cluster.lead(Self.maintainerLease, ttl: ttl, now: now)
