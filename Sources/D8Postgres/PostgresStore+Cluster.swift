@@ -57,10 +57,22 @@ extension PostgresStore {
             binds.append(workerID)
             fence = " AND status = 'assigned' AND assigned_to = $3"
         }
-        return try await records(PostgresQuery(unsafeSQL: """
-            UPDATE tasks SET owner = $1 WHERE task_id = $2 AND status NOT IN (\(TaskRecord.finishedSQL))\(fence)
-            RETURNING \(TaskRecord.postgresColumns.joined(separator: ", "))
-            """, binds: binds)).first
+        // The node that held it hears so (a rare notice, not one per task): it drops the task
+        // and its waiting clients follow it in the database.
+        let taken = try await rows(PostgresQuery(unsafeSQL: """
+            WITH before AS (SELECT seq, owner FROM tasks WHERE task_id = $2 FOR UPDATE)
+            UPDATE tasks SET owner = $1 FROM before
+            WHERE tasks.seq = before.seq AND status NOT IN (\(TaskRecord.finishedSQL))\(fence)
+            RETURNING before.owner, \(TaskRecord.postgresColumns.map { "tasks.\($0)" }.joined(separator: ", "))
+            """, binds: binds)) { row in
+            var cells = RowCursor(row)
+            let previous: String? = try cells.next()
+            return (previous, try TaskRecord(cells: &cells))
+        }.first
+        if let (previous, record) = taken, let previous, previous != nodeID {
+            _ = try? await rows("SELECT pg_notify(\(Self.takenOverChannel), \(previous + " " + String(record.seq)))") { _ in () }
+        }
+        return taken?.1
     }
 
     /// The database server's clock, in Unix seconds: the one clock every node's liveness and
@@ -155,13 +167,23 @@ extension PostgresStore {
     }
 
     static let newTasksChannel = "d8_new_tasks"
+    /// Payload "<node> <seq>": that node no longer holds that task.
+    static let takenOverChannel = "d8_taken_over"
 
-    /// A wake-up each time any node says new tasks wait, and one after each (re)connection (a
-    /// notification sent while this node was not listening is lost: look anyway). LISTEN
-    /// needs a connection of its own; it is made again whenever it breaks.
-    public func newTaskHints() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let settings = self.settings, logger = self.logger
+    /// What other nodes say through the database.
+    public enum Notice: Sendable, Equatable {
+        /// New tasks wait in the shared queue (also sent after each reconnection: a
+        /// notification sent while this node was not listening is lost, so look anyway).
+        case newTasks
+        /// Another node took over a task this node held.
+        case takenOver(seq: UInt64)
+    }
+
+    /// Notices for this node. LISTEN needs a connection of its own; it is made again whenever it
+    /// breaks.
+    public func notices() -> AsyncStream<Notice> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Notice.self, bufferingPolicy: .bufferingNewest(256))
+        let settings = self.settings, logger = self.logger, nodeID = self.nodeID
         let task = Task {
             var delay = Duration.milliseconds(100)
             while !Task.isCancelled {
@@ -169,10 +191,22 @@ extension PostgresStore {
                     let connection = try await PostgresConnection.connect(
                         configuration: settings.connectionConfiguration, id: 1, logger: logger)
                     defer { Task { try? await connection.close() } }
-                    let notifications = try await connection.listen(Self.newTasksChannel)
+                    let newTasks = try await connection.listen(Self.newTasksChannel)
+                    let takenOver = try await connection.listen(Self.takenOverChannel)
                     delay = .milliseconds(100)
-                    continuation.yield()
-                    for try await _ in notifications { continuation.yield() }
+                    continuation.yield(.newTasks)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { for try await _ in newTasks { continuation.yield(.newTasks) } }
+                        group.addTask {
+                            for try await notification in takenOver {
+                                let parts = notification.payload.split(separator: " ")
+                                guard parts.count == 2, parts[0] == nodeID, let seq = UInt64(parts[1]) else { continue }
+                                continuation.yield(.takenOver(seq: seq))
+                            }
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning("postgres LISTEN connection lost; reconnecting", metadata: ["error": "\(Self.storeError(error))"])

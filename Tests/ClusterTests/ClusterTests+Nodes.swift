@@ -79,11 +79,7 @@ extension ClusterTests {
 
     /// A task cancelled at another node than the one holding it is cancelled everywhere, and
     /// its worker's later result is refused.
-    @Test(.disabled("""
-        d8 bug: the node holding a task (B) does not learn that another node (A) cancelled it: B \
-        answers its status as 'assigned' until the worker reports, then takes the result (200) and \
-        logs 'task completed', though the database keeps 'cancelled'. See the report of branch ctests.
-        """))
+    @Test
     func aTaskCancelledAtAnotherNodeThanItsWorkersIsCancelledAndItsResultRefused() async throws {
         // The task runs 3 s at a worker on B; it is cancelled through A meanwhile.
         let cluster = try PostgresCluster(nodes: 2, workerTypes: PostgresCluster.echo(delayMs: 3000), logLevel: "debug")
@@ -126,11 +122,7 @@ extension ClusterTests {
 
     /// The same with a hand-made worker, so the result comes right after the cancel, while a
     /// client long-polls the task's status at B.
-    @Test(.disabled("""
-        d8 bug: a result sent to the node holding a task (B) right after another node (A) cancelled \
-        it is answered 200 'received', and a status long-poll at B is answered 'completed' with the \
-        result, though the database keeps 'cancelled'. See the report of branch ctests.
-        """))
+    @Test
     func aResultSentRightAfterACancelAtAnotherNodeIsRefused() async throws {
         let cluster = try PostgresCluster(nodes: 2, logLevel: "debug")
         defer { cluster.shutdown() }

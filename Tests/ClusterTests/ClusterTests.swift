@@ -58,12 +58,7 @@ struct ClusterTests {
         #expect(servedBy.count >= 2, "workers that served: \(servedBy)")
     }
 
-    @Test(.disabled("""
-        d8 bug: of three concurrent submits with one idempotency key to three nodes, one is 201 and \
-        the others 503 store_unavailable ('current transaction is aborted'): PostgresWriter's \
-        "ROLLBACK TO SAVEPOINT w\\(index)" sends the index as a bind parameter, which PostgreSQL \
-        refuses in an aborted transaction. See the report of branch ctests.
-        """))
+    @Test
     func oneIdempotencyKeySubmittedToThreeNodesAtOnceIsOneTask() async throws {
         let cluster = try PostgresCluster(nodes: 3)
         defer { cluster.shutdown() }

@@ -20,7 +20,14 @@ extension Orchestrator {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.feed(cluster) }
             group.addTask { await self.keepAlive(cluster) }
-            group.addTask { for await _ in cluster.newTaskHints() { self.feederBell.ring() } }
+            group.addTask {
+                for await notice in cluster.notices() {
+                    switch notice {
+                    case .newTasks: self.feederBell.ring()
+                    case let .takenOver(seq): self.forgetTakenOver([seq])
+                    }
+                }
+            }
             await group.waitForAll()
         }
     }
@@ -97,15 +104,21 @@ extension Orchestrator {
     /// Each tick: forget tasks another node took over, and let go of queued tasks no worker
     /// here took (or can take).
     func clusterTick(_ cluster: PostgresStore) {
-        let lost = cluster.takeLost()
-        if !lost.isEmpty {
-            let forgotten = core.withLock { $0.scheduler.forgetTakenOver(lost) }
-            if !forgotten.isEmpty { logger.notice("tasks taken over by another node", metadata: ["count": "\(forgotten.count)"]) }
-        }
+        forgetTakenOver(cluster.takeLost())
         let released = (try? event { scheduler in ((), scheduler.releaseIdle(queuedBefore: Self.epochNow() - Self.prefetchSeconds)) })?.1
         guard let released, !released.writes.isEmpty else { return }
         cluster.notifyNewTasks()
         noteMovedAway(released.writes.compactMap { if case let .release(record) = $0 { record.taskID } else { nil } })
+    }
+
+    /// Tasks another node took over (it said so, or a write here was refused) leave this node;
+    /// clients waiting here for them follow them in the database.
+    func forgetTakenOver(_ seqs: Set<UInt64>) {
+        guard !seqs.isEmpty else { return }
+        let forgotten = core.withLock { $0.scheduler.forgetTakenOver(seqs) }
+        guard !forgotten.isEmpty else { return }
+        logger.notice("tasks taken over by another node", metadata: ["count": "\(forgotten.count)"])
+        noteMovedAway(forgotten.map(\.taskID))
     }
 
     /// Clients waiting here for tasks that now run elsewhere follow them in the database.

@@ -89,10 +89,14 @@ final class Orchestrator: Sendable {
     func settle(_ effects: SchedulerEffects) async throws(APIError) {
         if effects.mustFlush || !effects.finished.isEmpty { try await flush() }
         guard !effects.finished.isEmpty else { return }
+        // In a cluster, an end the database refused (another node decided first) is no answer:
+        // its clients follow the task in the database instead.
+        let refused = effects.finished.filter { cluster?.isLost($0.seq) == true }
+        if !refused.isEmpty { forgetTakenOver(Set(refused.map(\.seq))) }
         let (taskWatches, jobWatches) = core.withLock { core in
             var fired: [(TaskWatch, TaskRecord)] = []
             var jobsDone: [TaskWatch] = []
-            for record in effects.finished {
+            for record in effects.finished where !refused.contains(where: { $0.seq == record.seq }) {
                 core.scheduler.forget(record.seq)
                 for watch in core.watches.removeValue(forKey: record.taskID) ?? [] { fired.append((watch, record)) }
                 core.streams.removeValue(forKey: record.taskID)?.finish(record)
