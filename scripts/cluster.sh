@@ -110,6 +110,7 @@ url=$("$pg" start "$tmp/pg") || die "PostgreSQL did not start"
 # The repository's config with the store in PostgreSQL and the plugins folder as an absolute path.
 config="$tmp/config.yaml"
 awk -v url="$url" '
+    /^  store:/ { next }    # the one below replaces the default (sqlite)
     { print }
     /^server:[[:space:]]*$/ && !done {
         print "  store: postgres          # set by scripts/cluster.sh: the nodes share one PostgreSQL"
