@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev gcc
 # Provider plugins written in Swift: SwiftPM builds them as libd8_<name>.so, staged into Plugins/.
 SWIFT_PLUGINS := groq gemini claude ollama
 
-.PHONY: setup setup-browser setup-python setup-postgres build plugins stage-plugins run cluster test test-tsan test-browser test-python test-conformance test-openai bench soak clean
+.PHONY: setup setup-browser setup-python setup-postgres build plugins stage-plugins run cluster test test-chaos-postgres test-tsan test-browser test-python test-conformance test-openai bench soak clean
 
 setup:
 	@command -v swift >/dev/null || { echo "d8 needs the Swift 6.2+ toolchain on PATH (https://swift.org/install)"; exit 2; }
@@ -75,11 +75,26 @@ test: setup
 	scripts/with-postgres.sh bash -c "\
 		swift test --skip-build --parallel --skip '$(TIMED_TESTS)' && \
 		swift test --skip-build --no-parallel --filter '$(TIMED_TESTS)'"
+	$(MAKE) test-chaos-postgres
 	$(MAKE) test-browser
 	$(MAKE) test-python
 	$(MAKE) test-openai
 	$(MAKE) test-conformance
 	$(MAKE) test-tsan
+
+# The cluster under fire, short form (~30-60 s): three d8 serve nodes on a throwaway PostgreSQL,
+# Echo workers, seeded SIGKILLs of nodes and workers and a crash-restart of the database, then
+# the shared tables checked in SQL (the debug build; CHAOS_SEED picks the schedule). Skipped,
+# saying so, where PostgreSQL cannot be had.
+CHAOS_SEED ?= 1
+
+test-chaos-postgres:
+	@bin=$$(swift build --show-bin-path) && [ -x "$$bin/d8-bench" ] && [ -x "$$bin/d8" ] || { echo "test-chaos-postgres: build first (swift build)"; exit 2; }
+	scripts/with-postgres.sh bash -c '\
+		if [ -z "$${D8_TEST_POSTGRES_URL:-}" ]; then echo "test-chaos-postgres: skipped: PostgreSQL is not available"; exit 0; fi; \
+		"$$(swift build --show-bin-path)/d8-bench" chaos --store postgres --nodes 3 --short --seed $(CHAOS_SEED) \
+			--postgres-url "$$D8_TEST_POSTGRES_URL" --plugins-dir Plugins --json \
+			$$([ -n "$${D8_TEST_POSTGRES_DIR:-}" ] && echo --postgres-dir "$$D8_TEST_POSTGRES_DIR" || echo --database-restarts 0)'
 
 # The dashboard in headless Chromium against a real d8 serve (the debug build).
 test-browser: setup-browser
@@ -119,6 +134,9 @@ bench: build
 	swift build -c release
 	swift run -c release d8-bench queue --json
 	swift run -c release d8-bench dispatch --json
+	# The same load on one and three nodes sharing a throwaway PostgreSQL, with a SQLite baseline.
+	if scripts/postgres.sh ensure; then swift run -c release d8-bench dispatch --store postgres --nodes 3 --json; \
+	else echo "bench: dispatch --store postgres skipped: PostgreSQL is not available"; fi
 	swift run -c release d8-bench worker --json
 	swift run -c release d8-bench backlog --json
 	swift run -c release d8-bench observe --json

@@ -12,6 +12,10 @@ final class ChaosLoad: Sendable {
         var idsByKey: [String: Set<String>] = [:]
         var created = 0, repeated = 0, retries = 0
         var refusals: [String] = []
+        /// Answers that were retried, by kind: "unreachable", or the HTTP status.
+        var failures: [String: Int] = [:]
+        /// 500 answers (a server fault, not "unavailable"): retried, but each one is reported.
+        var internalErrors: [String] = []
     }
 
     let tasks: Int
@@ -62,7 +66,11 @@ final class ChaosLoad: Sendable {
                 return
             case let .failure(error) where error.status == nil || error.status! >= 500:
                 // No answer, or "shutting down": the same submit again, same key.
-                tally.withLock { $0.retries += 1 }
+                tally.withLock { tally in
+                    tally.retries += 1
+                    tally.failures[error.status.map { "\($0)" } ?? "unreachable", default: 0] += 1
+                    if error.status == 500 { tally.internalErrors.append("\(key): \(error)") }
+                }
                 Thread.sleep(forTimeInterval: 0.05)
             case let .failure(error):
                 tally.withLock { $0.refusals.append("\(key): \(error)") }

@@ -37,10 +37,34 @@ struct ChaosRun: AsyncParsableCommand {
     @Option(help: "Folder holding libd8_echo.so (`make plugins` stages it).")
     var pluginsDir = "./Plugins"
 
+    @Option(help: "The store: sqlite (one orchestrator, the default) or postgres (--nodes d8 serve processes on one fresh database).")
+    var store = "sqlite"
+
+    @Option(help: "With --store postgres: the d8 serve nodes; --orchestrator-kills then kills nodes at random.")
+    var nodes = 3
+
+    @Option(help: "With --store postgres: crash-restarts of PostgreSQL (scripts/postgres.sh restart-immediate), spread over the load.")
+    var databaseRestarts = 1
+
+    @Option(help: "With --store postgres: a PostgreSQL whose role may create databases (default: $D8_TEST_POSTGRES_URL, else a throwaway cluster).")
+    var postgresUrl: String?
+
+    @Option(help: "With --store postgres: the folder of that cluster (scripts/postgres.sh DIR), for its restarts (default: $D8_TEST_POSTGRES_DIR).")
+    var postgresDir: String?
+
+    @Flag(help: "With --store postgres: a short run for `make test` (300 tasks over 12 s, 2 node kills, 3 worker kills; overrides those options).")
+    var short = false
+
     @Flag(help: "Print JSON (the only output format).")
     var json = false
 
+    func validate() throws {
+        guard ["sqlite", "postgres"].contains(store) else { throw ValidationError("--store takes sqlite or postgres") }
+        guard nodes >= 1 else { throw ValidationError("--nodes takes a number from 1") }
+    }
+
     func run() async throws {
+        if store == "postgres" { return try await runCluster() }
         let began = ContinuousClock.now
         var random = SeededGenerator(seed: seed)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("d8-chaos-\(UUID().uuidString)").path

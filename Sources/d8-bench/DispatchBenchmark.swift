@@ -28,8 +28,20 @@ struct DispatchBenchmark: ParsableCommand {
     @Option(help: "Samples of dispatch latency.")
     var samples = 500
 
-    @Option(help: "server.durability to measure: disk, process, or both (the default).")
-    var durability = "both"
+    @Option(help: "server.durability to measure: disk, process, or both (default: both for sqlite, disk for postgres).")
+    var durability: String?
+
+    @Option(help: "The store: sqlite (one d8 serve) or postgres (--nodes d8 serve processes on one fresh database, with a SQLite baseline measured in the same run).")
+    var store = "sqlite"
+
+    @Option(help: "With --store postgres: the d8 serve nodes sharing the database (more than 1: a 1-node run is measured too, for the ratio).")
+    var nodes = 1
+
+    @Option(help: "With --store postgres: a PostgreSQL whose role may create databases (default: a throwaway cluster made with scripts/postgres.sh and stopped at the end).")
+    var postgresUrl: String?
+
+    @Option(help: "With --postgres-url: its cluster's folder (scripts/postgres.sh DIR), so that PostgreSQL's CPU time can be read.")
+    var postgresDir: String?
 
     @Option(help: "The d8 executable (default: beside this one; `swift build -c release` builds both).")
     var d8: String?
@@ -40,9 +52,21 @@ struct DispatchBenchmark: ParsableCommand {
     @Flag(help: "Print JSON (the only output format).")
     var json = false
 
+    func validate() throws {
+        guard ["sqlite", "postgres"].contains(store) else { throw ValidationError("--store takes sqlite or postgres") }
+        guard nodes >= 1 else { throw ValidationError("--nodes takes a number from 1") }
+        if store == "sqlite", nodes != 1 || postgresUrl != nil { throw ValidationError("--nodes and --postgres-url need --store postgres") }
+    }
+
+    var modes: [Durability] {
+        let chosen = durability ?? (store == "postgres" ? "disk" : "both")
+        return chosen == "both" ? Durability.allCases : [Durability(rawValue: chosen)].compactMap { $0 }
+    }
+
     func run() throws {
-        let modes = durability == "both" ? Durability.allCases : [Durability(rawValue: durability)].compactMap { $0 }
+        let modes = self.modes
         guard !modes.isEmpty else { throw ValidationError("--durability takes disk, process or both") }
+        if store == "postgres" { return try runCluster(modes: modes) }
         var results: [[String: Any]] = []
         var dispatch: [String: Any] = [:]
         var floor: [String: Any] = [:]
@@ -54,7 +78,7 @@ struct DispatchBenchmark: ParsableCommand {
             // (what `d8 worker` sends), then everything batched.
             for (batched, resultsInBatches) in [(false, false), (false, true), (true, true)] {
                 for submitters in [1, 16] {
-                    let scenario = Scenario(server: server, submitters: submitters, workers: workers,
+                    let scenario = Scenario(ports: [server.port], meter: ServingCPU(server: server), submitters: submitters, workers: workers,
                                             tasks: batched ? batchedTasks : tasks, batchSize: batched ? batchSize : 1,
                                             resultsInBatches: resultsInBatches)
                     var result = scenario.run()
@@ -63,7 +87,7 @@ struct DispatchBenchmark: ParsableCommand {
                     results.append(result)
                 }
             }
-            dispatch[mode.rawValue] = measureDispatchLatency(port: server.port)
+            dispatch[mode.rawValue] = measureDispatchLatency(submitPort: server.port, workerPort: server.port)
             floor[mode.rawValue] = measureRequestFloor(server: server)
         }
         let report: [String: Any] = [
@@ -98,9 +122,10 @@ struct DispatchBenchmark: ParsableCommand {
 
     /// An idle long-polling worker has the task, timed from the start of the submit (the
     /// store's commit included) and, as before, from the submitter reading its 201.
-    func measureDispatchLatency(port: Int) -> [String: Any] {
-        let submitter = RawHTTPConnection.connected(port: port)
-        let worker = RawHTTPConnection.connected(port: port)
+    /// With two ports: submitted to one node, taken by a worker long-polling the other.
+    func measureDispatchLatency(submitPort: Int, workerPort: Int) -> [String: Any] {
+        let submitter = RawHTTPConnection.connected(port: submitPort)
+        let worker = RawHTTPConnection.connected(port: workerPort)
         _ = worker.request("POST", "/api/workers/register", json: ["worker_id": "latency-probe", "worker_type": "echo", "capabilities": ["slots": 1]])
         var fromStart: [Double] = [], fromAnswer: [Double] = [], health: [Double] = []
         for _ in 0..<samples {

@@ -4,10 +4,33 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// The CPU time, so far, of what serves a scenario: the `d8 serve` processes, and PostgreSQL's
+/// processes when the store is a cluster's (nil: not measured).
+struct ServingCPU: Sendable {
+    let orchestrators: @Sendable () -> Double
+    let postgres: (@Sendable () -> Double?)?
+
+    init(server: BenchServer) {
+        let usage = server.usage
+        orchestrators = { usage.cpuSeconds ?? .nan }
+        postgres = nil
+    }
+
+    init(cluster: BenchCluster, postgres: BenchPostgres) {
+        orchestrators = { cluster.cpuSeconds }
+        if postgres.dir == nil {
+            self.postgres = nil
+        } else {
+            self.postgres = { postgres.cpuSeconds }
+        }
+    }
+}
+
 /// One throughput scenario: submitters push `tasks` (one per request, or in batches) while the
 /// workers lease up to 64 at once and report them (batched: in one request, where the server
 /// offers it); the clock, and the orchestrator's CPU time, run from the first submit to the last
-/// result.
+/// result. With several nodes (`ports`), worker i long-polls node i mod n and each submitter
+/// sends its requests round-robin over the nodes, starting at its own index.
 struct Scenario {
     /// Results for many tasks in one request; the benchmark falls back to one result per
     /// request when the orchestrator does not answer it with 200.
@@ -15,11 +38,27 @@ struct Scenario {
         "/api/workers/\(worker.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? worker)/results"
     }
 
-    let server: BenchServer, submitters: Int, workers: Int, tasks: Int, batchSize: Int
+    let ports: [Int], meter: ServingCPU, submitters: Int, workers: Int, tasks: Int, batchSize: Int
     /// Workers post each leased group's results in one request (as `d8 worker` does whenever
     /// several results are ready), else one request per result.
     let resultsInBatches: Bool
     var batched: Bool { batchSize > 1 }
+
+    init(ports: [Int], meter: ServingCPU, submitters: Int, workers: Int, tasks: Int, batchSize: Int, resultsInBatches: Bool) {
+        self.ports = ports
+        self.meter = meter
+        self.submitters = submitters
+        self.workers = workers
+        self.tasks = tasks
+        self.batchSize = batchSize
+        self.resultsInBatches = resultsInBatches
+    }
+
+    /// One `d8 serve`.
+    init(server: BenchServer, submitters: Int, workers: Int, tasks: Int, batchSize: Int, resultsInBatches: Bool) {
+        self.init(ports: [server.port], meter: ServingCPU(server: server), submitters: submitters, workers: workers,
+                  tasks: tasks, batchSize: batchSize, resultsInBatches: resultsInBatches)
+    }
 
     func run() -> [String: Any] {
         let completed = Atomic<Int>(0)
@@ -28,9 +67,8 @@ struct Scenario {
         let latencies = Mutex<[Double]>([])
         let workerIDs = (0..<workers).map { "bench-\(UUID().uuidString.prefix(8))-\($0)" }
         let done = DispatchGroup()
-        let port = server.port
-        for id in workerIDs {
-            let connection = RawHTTPConnection.connected(port: port)
+        for (index, id) in workerIDs.enumerated() {
+            let connection = RawHTTPConnection.connected(port: ports[index % ports.count])
             _ = connection.request("POST", "/api/workers/register", json: ["worker_id": .string(id), "worker_type": "echo", "capabilities": ["slots": 64]])
             done.enter()
             Thread {
@@ -50,12 +88,16 @@ struct Scenario {
         }
 
         let perSubmitter = tasks / submitters
-        let cpuBefore = server.usage.cpuSeconds ?? .nan
+        let cpuBefore = meter.orchestrators()
+        let postgresBefore = meter.postgres?() ?? .nan
         let start = DispatchTime.now().uptimeNanoseconds
-        DispatchQueue.concurrentPerform(iterations: submitters) { _ in
-            let connection = RawHTTPConnection.connected(port: port)
-            var sent = 0
+        let ports = self.ports
+        DispatchQueue.concurrentPerform(iterations: submitters) { submitter in
+            let connections = ports.map { RawHTTPConnection.connected(port: $0) }
+            var sent = 0, request = submitter
             while sent < perSubmitter {
+                let connection = connections[request % connections.count]
+                request += 1
                 let n = min(batchSize, perSubmitter - sent)
                 let now = JSONValue.number(Double(DispatchTime.now().uptimeNanoseconds))
                 let reply: (status: Int, body: JSONValue)
@@ -69,10 +111,12 @@ struct Scenario {
                 sent += n
             }
         }
+        let submitted = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let total = perSubmitter * submitters
         while completed.load(ordering: .relaxed) < total { Thread.sleep(forTimeInterval: 0.001) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let cpu = (server.usage.cpuSeconds ?? .nan) - cpuBefore
+        let cpu = meter.orchestrators() - cpuBefore
+        let postgresCPU = (meter.postgres?() ?? .nan) - postgresBefore
         stop.store(true, ordering: .relaxed)
         done.wait()
         var result: [String: Any] = [
@@ -82,7 +126,13 @@ struct Scenario {
             "tasks_per_second": (Double(total) / elapsed).rounded(),
             "orchestrator_cpu_ms_per_task": (cpu / Double(total) * 1e6).rounded() / 1000,
             "submit_to_completed_ms": Stats(latencies.withLock { $0 }).json,
+            "submitted_per_second": (Double(total) / submitted).rounded(),
         ]
+        if ports.count > 1 || meter.postgres != nil { result["nodes"] = ports.count }
+        if meter.postgres != nil, postgresCPU.isFinite {
+            result["postgres_cpu_ms_per_task"] = (postgresCPU / Double(total) * 1e6).rounded() / 1000
+            result["total_cpu_ms_per_task"] = ((cpu + postgresCPU) / Double(total) * 1e6).rounded() / 1000
+        }
         if resultsInBatches { result["results_batched"] = resultsBatched.load(ordering: .relaxed) }
         return result
     }
