@@ -98,7 +98,10 @@ extension Scheduler {
         leased.insert(live.record.seq)
         updateWorker(workerID) { $0.held.insert(live.record.seq) }
         // A lease need not be durable before the worker has it: if the orchestrator dies first,
-        // the task is pending again and the old lease refused. A budget reservation must be.
+        // the task is pending again and the old lease refused. A budget reservation must be. In
+        // a cluster it must be too: another node then honours the lease (a result posted there
+        // completes the task), instead of running the task again as a new first attempt.
+        if shared { effects.mustFlush = true }
         effects.writes.append(.lease(live.record))
         return live
     }
