@@ -88,7 +88,7 @@ public final class PostgresStore: TaskStorage, Sendable {
     }
 
     public func flush() async throws(StoreError) {
-        _ = try await writer.perform { _, _ in [] }
+        try await writer.flush()
     }
 
     /// Seqs that fenced writes found held by another node, found at least `age` ago: drop them.

@@ -16,6 +16,8 @@ final class PostgresWriter: Sendable {
 
     private struct Item: Sendable {
         let operation: Operation
+        /// `flush`: writes nothing, so it cannot fail inside the transaction.
+        var isBarrier = false
         /// nil: queued without waiting (`performLater`).
         let waiter: CheckedContinuation<Result<[UInt64], StoreError>, Never>?
     }
@@ -52,6 +54,16 @@ final class PostgresWriter: Sendable {
         return try result.get()
     }
 
+    /// Returns once everything queued before it is committed.
+    func flush() async throws(StoreError) {
+        let result: Result<[UInt64], StoreError> = await withCheckedContinuation { continuation in
+            if !enqueue(Item(operation: { _, _ in [] }, isBarrier: true, waiter: continuation)) {
+                continuation.resume(returning: .failure(.closed(path: "postgres")))
+            }
+        }
+        _ = try result.get()
+    }
+
     /// Queues `operation` without waiting; `perform` of anything later waits for it too.
     @discardableResult
     func performLater(_ operation: @escaping Operation) -> Bool {
@@ -59,7 +71,7 @@ final class PostgresWriter: Sendable {
     }
 
     func close() async {
-        _ = try? await perform { _, _ in [] }
+        try? await flush()
         state.withLock { $0.closed = true }
     }
 
@@ -108,8 +120,11 @@ final class PostgresWriter: Sendable {
             outcomes = try await PostgresStore.withDeadline(deadline, "a write") { [client, logger] in
                 try await client.withTransaction(logger: logger) { connection in
                     var outcomes: [Result<[UInt64], StoreError>] = []
+                    // A savepoint (two more round trips) only where a refused write would
+                    // otherwise fail other callers' writes too.
+                    let alone = batch.count == 1
                     for (index, item) in batch.enumerated() {
-                        guard item.waiter != nil else {
+                        guard item.waiter != nil, !alone, !item.isBarrier else {
                             outcomes.append(.success(try await item.operation(connection, statements)))
                             continue
                         }
