@@ -11,16 +11,17 @@ struct ClusterStoreTests {
     func withNodes(_ names: [String], pool: Int = 4, timeout: Duration = .seconds(5), budgets: Bool = false,
                    _ body: ([PostgresStore], ScratchDatabase) async throws -> Void) async throws {
         let database = try await ScratchDatabase.create()
-        defer { database.drop() }
         var nodes: [PostgresStore] = []
-        for name in names { nodes.append(try await openPostgres(database, node: name, timeout: timeout, pool: pool, budgets: (0, budgets))) }
         do {
+            for name in names { nodes.append(try await openPostgres(database, node: name, timeout: timeout, pool: pool, budgets: (0, budgets))) }
             try await body(nodes, database)
         } catch {
             for node in nodes { await node.close() }
+            await database.drop()
             throw error
         }
         for node in nodes { await node.close() }
+        await database.drop()
     }
 
     func pending(_ seq: UInt64, priority: Int = 5, createdAt: Double? = nil, type: String = "echo") -> TaskRecord {
@@ -138,13 +139,13 @@ struct ClusterStoreTests {
 
     @Test func nodesStartingTogetherMigrateOnce() async throws {
         let database = try await ScratchDatabase.create()
-        defer { database.drop() }
         let nodes = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
             for name in ["a", "b", "c", "d"] { group.addTask { try await openPostgres(database, node: name) } }
             return try await group.reduce(into: [PostgresStore]()) { $0.append($1) }
         }
         #expect(try await database.query("SELECT version FROM d8_schema") == ["2"])
         for node in nodes { await node.close() }
+        await database.drop()
     }
 
     @Test func seqBlocksNeverOverlap() async throws {
@@ -187,14 +188,24 @@ struct ClusterStoreTests {
         try await withNodes(["a"], timeout: .milliseconds(800)) { nodes, database in
             try await nodes[0].write([.insert(pending(1))])
             // Another session holds the table: reads and writes wait on it, until the deadline.
-            let holder = Task.detached {
-                try? psql(Engine.postgresURL!, "BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;", schema: database.name)
+            // psql waits seconds here: on a thread of its own, never on the cooperative pool.
+            let holder = Task {
+                _ = try? await psqlOffThePool(Engine.postgresURL!, "BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;", schema: database.name)
             }
-            try await Task.sleep(for: .milliseconds(500))
+            let held = """
+                SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                WHERE c.relname = 'tasks' AND c.relnamespace = '\(database.name)'::regnamespace AND l.mode = 'AccessExclusiveLock' AND l.granted
+                """
+            var locked = false
+            for _ in 0..<200 where !locked {
+                locked = try await database.query(held) == ["1"]
+                if !locked { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try #require(locked, "the other session holds the table")
             let started = ContinuousClock.now
             let error = await #expect(throws: StoreError.self) { _ = try await nodes[0].record(taskID: "task-1") }
             #expect(error?.isUnavailable == true)
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(5), "the deadline is 0.8 s")
             _ = await holder.value
             #expect(try await nodes[0].record(taskID: "task-1")?.seq == 1) // and it recovers
         }

@@ -31,8 +31,8 @@ struct ScratchDatabase: Sendable {
         return ScratchDatabase(name: name, url: components.string!)
     }
 
-    func drop() {
-        if let base = Engine.postgresURL { try? psql(base, "DROP SCHEMA IF EXISTS \(name) CASCADE") }
+    func drop() async {
+        if let base = Engine.postgresURL { _ = try? await psqlOffThePool(base, "DROP SCHEMA IF EXISTS \(name) CASCADE") }
     }
 
     /// One statement through psql in this schema; its first column's rows.
@@ -92,14 +92,19 @@ func withStorage(_ engine: Engine, _ body: (any TaskStorage) async throws -> Voi
         try await withStore { store, _ in try await body(store) }
     case .postgres:
         let database = try await ScratchDatabase.create()
-        defer { database.drop() }
-        let store = try await openPostgres(database)
         do {
-            try await body(store)
-            await store.close()
+            let store = try await openPostgres(database)
+            do {
+                try await body(store)
+                await store.close()
+            } catch {
+                await store.close()
+                throw error
+            }
         } catch {
-            await store.close()
+            await database.drop()
             throw error
         }
+        await database.drop()
     }
 }
