@@ -224,8 +224,10 @@ extension Orchestrator {
         let now = Self.epochNow()
         let day = BudgetBook.day(at: now, utcOffsetMinutes: utcOffset)
         let totals = try await cluster.budgetTotals(day: day, now: now)
-        let spent = Dictionary(totals.spent.compactMap { key, usd in BudgetBook.Scope(key).map { ($0, usd) } }) { a, b in a + b }
-        let reserved = Dictionary(totals.reserved.compactMap { key, usd in BudgetBook.Scope(key).map { ($0, usd) } }) { a, b in a + b }
+        func byScope(_ totals: [String: Double]) -> [BudgetBook.Scope: Double] {
+            Dictionary(totals.compactMap { key, usd in BudgetBook.Scope(key).map { ($0, usd) } }) { a, b in a + b }
+        }
+        let (spent, reserved) = (byScope(totals.spent), byScope(totals.reserved))
         core.withLock { $0.scheduler.budget.replaceTotals(spent: spent, reserved: reserved, day: day) }
     }
 }

@@ -35,14 +35,7 @@ extension Scheduler {
         var ready: [UInt64] = []
         for record in records where tasks[record.seq] == nil {
             let seq = record.seq
-            var live = LiveTask(record: record, data: parse(record.data))
-            live.plan = plan(for: live)
-            if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
-                live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
-                budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
-                reserving.insert(seq)
-            }
-            put(live, recovered: true)
+            let live = restore(record, now: now, parse: parse)
             switch record.status {
             case .assigned:
                 leased.insert(seq)

@@ -76,6 +76,21 @@ extension Scheduler {
         return waiters.map(\.id)
     }
 
+    /// A stored task made live again (at start, or adopted by a cluster node): routed, with the
+    /// budget its lease still holds reserved, and counted as it stands (the tally already has it).
+    /// Placing it in a queue or a waiting set is the caller's.
+    mutating func restore(_ record: TaskRecord, now: Double, parse: (String) -> JSONValue) -> LiveTask {
+        var live = LiveTask(record: record, data: parse(record.data))
+        live.plan = plan(for: live)
+        if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
+            live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
+            budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
+            reserving.insert(record.seq)
+        }
+        put(live, recovered: true)
+        return live
+    }
+
     /// Rebuilds the live state from the store's unfinished tasks. Tasks leased when the last
     /// process died go back to the queue: their worker may still finish, but its result no
     /// longer holds a lease. Returns the changes to write.
@@ -97,14 +112,7 @@ extension Scheduler {
                 tally.moved(record.type, from: .assigned, to: .pending)
             }
             guard record.status == .pending || record.status == .held else { continue }
-            var live = LiveTask(record: record, data: parse(record.data))
-            live.plan = plan(for: live)
-            if let reserved = record.reservedUSD, reserved > 0, let until = record.reservedUntil, until > now {
-                live.reservations = [Reservation(workerType: record.workerType ?? "", usd: reserved, until: until)]
-                budget.reserve(reserved, client: record.client, workerType: record.workerType ?? "")
-                reserving.insert(record.seq)
-            }
-            put(live, recovered: true)
+            let live = restore(record, now: now, parse: parse)
             nextSeq = max(nextSeq, record.seq + 1)
             if record.status == .held || live.plan.candidates.isEmpty {
                 held.insert(record.seq) // looked at again by `reviewBudgets`
