@@ -198,12 +198,18 @@ static int best_level(const ccore_pq *q, uint32_t bits, uint64_t now, uint64_t *
     return best;
 }
 
-/* Clears a level's bit, then looks again: a push that raced with the clear is seen here. */
+/* Clears a level's bit, then looks again: a push that raced with the clear is seen here.
+ * The second look compares positions, not the head cell: a head another consumer is taking at
+ * that moment reads as gone although the cell behind it is published, and that consumer never
+ * looks at the bit again, so a head-cell check could leave a level's bit clear over its tasks.
+ * A position claimed by a push still in flight keeps the bit set, which pop tolerates. */
 static void clear_if_empty(ccore_pq *q, uint32_t index) {
+    level *lv = &q->levels[index];
     atomic_fetch_and_explicit(&q->nonempty, ~(1u << index), memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst); /* pairs with the fence in push */
-    uint64_t ignored;
-    if (peek_head(q, index, &ignored)) atomic_fetch_or_explicit(&q->nonempty, 1u << index, memory_order_seq_cst);
+    uint64_t head = atomic_load_explicit(&lv->dequeue_pos, memory_order_acquire);
+    uint64_t tail = atomic_load_explicit(&lv->enqueue_pos, memory_order_acquire);
+    if (tail != head) atomic_fetch_or_explicit(&q->nonempty, 1u << index, memory_order_seq_cst);
 }
 
 ccore_status ccore_pq_pop(ccore_pq *q, uint64_t now, ccore_pq_item *out) {
