@@ -123,7 +123,7 @@ test-conformance: setup-python
 	$(VENV)/bin/python -m pytest -q Tests/Conformance --worker python
 
 # The suites that time things, as a --filter/--skip pattern.
-TIMED_TESTS := WorkerEndToEndTests|ClusterTests|D8ClientTests|ProviderPluginTests\.FailureTests|D8StoreTests\.GroupCommitTests|D8WorkerTests\.(HTTPTransport|EchoPluginTests)|D8ServerTests\.(LeaseTests|RestartTests|RoutingTests|PromptShapeTests|StatusWaitTests|FuzzTests)
+TIMED_TESTS := WorkerEndToEndTests|ClusterTests|D8ClientTests|ProviderPluginTests\.FailureTests|D8StoreTests\.GroupCommitTests|D8WorkerTests\.(HTTPTransport|EchoPluginTests)|D8ServerTests\.(LeaseTests|LeaseRaceTests|RestartTests|RoutingTests|PromptShapeTests|StatusWaitTests|FuzzTests)
 
 # The lock-free core again under ThreadSanitizer, in its own build folder.
 test-tsan: setup
