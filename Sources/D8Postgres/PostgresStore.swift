@@ -70,21 +70,21 @@ public final class PostgresStore: TaskStorage, Sendable {
     // MARK: Writes
 
     public func write(_ changes: [TaskChange]) async throws(StoreError) {
-        let lost = try await writer.perform(apply(changes))
+        let lost = try await writer.perform(.changes(changes))
         if !lost.isEmpty { throw StoreError.uniqueViolation("task(s) \(lost) are held by another node") }
     }
 
     public func enqueue(_ changes: [TaskChange]) {
         guard !changes.isEmpty else { return }
-        writer.performLater(apply(changes))
+        writer.performLater(.changes(changes))
     }
 
     public func enqueueSpend(_ entries: [SpendEntry]) {
         guard !entries.isEmpty else { return }
-        writer.performLater { connection, statements in
+        writer.performLater(.operation { connection, statements in
             try await statements.insertSpend(entries, on: connection)
             return []
-        }
+        })
     }
 
     public func flush() async throws(StoreError) {
@@ -105,15 +105,6 @@ public final class PostgresStore: TaskStorage, Sendable {
     /// Whether a fenced write of this task was refused lately: another node decided for it.
     public func isLost(_ seq: UInt64) -> Bool {
         writer.lost.withLock { $0[seq] != nil }
-    }
-
-    private func apply(_ changes: [TaskChange]) -> PostgresWriter.Operation {
-        { connection, statements in
-            if statements.asynchronousCommit { try await connection.query("SET LOCAL synchronous_commit = off", logger: statements.logger) }
-            var lost: [UInt64] = []
-            for change in changes { lost += try await statements.apply(change, on: connection) }
-            return lost
-        }
     }
 
     public func pruneCounted(finishedBefore cutoff: Double) async throws(StoreError) -> [PrunedTasks] {

@@ -3,21 +3,31 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Applies writes in the order they are queued, in as few transactions as load allows: while
-/// one transaction runs, everything queued meanwhile waits and then goes in the next one (group
-/// commit, as the SQLite store does). A caller that waits (`perform`) gets its own savepoint,
-/// so a refused row (a taken idempotency key) fails that call and no other.
+/// Applies writes in the order they are queued, in as few transactions and statements as load
+/// allows: while one transaction runs, everything queued meanwhile waits and then goes in the
+/// next one (group commit, as the SQLite store does), and the task changes of a batch go in as
+/// multi-row statements (`Statements.apply`). When the database refuses a batch (a taken
+/// idempotency key, say), each of its writes is tried again alone, so the refusal fails that
+/// caller and no other.
 ///
-/// Every change to a task a node holds is fenced by `owner`: a zero-row update means another
-/// node has taken the task over (this node was thought dead, or a worker reported elsewhere),
-/// and the seq comes back as lost instead of being written.
+/// Every change to a task a node holds is fenced by `owner`: a row the fence leaves alone means
+/// another node has taken the task over (this node was thought dead, or a worker reported
+/// elsewhere), and its seq comes back as lost instead of being written.
 final class PostgresWriter: Sendable {
     typealias Operation = @Sendable (PostgresConnection, Statements) async throws -> [UInt64]
 
-    private struct Item: Sendable {
-        let operation: Operation
+    /// What a write does.
+    enum Work: Sendable {
+        /// Task changes: coalesced with the batch's others into multi-row statements.
+        case changes([TaskChange])
+        /// Anything else, run in its place in the order.
+        case operation(Operation)
         /// `flush`: writes nothing, so it cannot fail inside the transaction.
-        var isBarrier = false
+        case barrier
+    }
+
+    private struct Item: Sendable {
+        let work: Work
         /// nil: queued without waiting (`performLater`).
         let waiter: CheckedContinuation<Result<[UInt64], StoreError>, Never>?
     }
@@ -45,9 +55,9 @@ final class PostgresWriter: Sendable {
 
     /// Runs `operation` in the next transaction and returns once it committed: the seqs it found
     /// lost, or the error that refused it.
-    func perform(_ operation: @escaping Operation) async throws(StoreError) -> [UInt64] {
+    func perform(_ work: Work) async throws(StoreError) -> [UInt64] {
         let result: Result<[UInt64], StoreError> = await withCheckedContinuation { continuation in
-            if !enqueue(Item(operation: operation, waiter: continuation)) {
+            if !enqueue(Item(work: work, waiter: continuation)) {
                 continuation.resume(returning: .failure(.closed(path: "postgres")))
             }
         }
@@ -57,17 +67,17 @@ final class PostgresWriter: Sendable {
     /// Returns once everything queued before it is committed.
     func flush() async throws(StoreError) {
         let result: Result<[UInt64], StoreError> = await withCheckedContinuation { continuation in
-            if !enqueue(Item(operation: { _, _ in [] }, isBarrier: true, waiter: continuation)) {
+            if !enqueue(Item(work: .barrier, waiter: continuation)) {
                 continuation.resume(returning: .failure(.closed(path: "postgres")))
             }
         }
         _ = try result.get()
     }
 
-    /// Queues `operation` without waiting; `perform` of anything later waits for it too.
+    /// Queues `work` without waiting; `perform` of anything later waits for it too.
     @discardableResult
-    func performLater(_ operation: @escaping Operation) -> Bool {
-        enqueue(Item(operation: operation, waiter: nil))
+    func performLater(_ work: Work) -> Bool {
+        enqueue(Item(work: work, waiter: nil))
     }
 
     func close() async {
@@ -114,34 +124,21 @@ final class PostgresWriter: Sendable {
 
     /// Returns the writes to try again: those nobody waits for, when the database was away.
     private func commit(_ batch: [Item]) async -> [Item] {
-        var outcomes = [Result<[UInt64], StoreError>](repeating: .success([]), count: batch.count)
-        let statements = self.statements
+        let outcomes: [Result<[UInt64], StoreError>]
         do {
-            outcomes = try await PostgresStore.withDeadline(deadline, "a write") { [client, logger] in
+            outcomes = try await PostgresStore.withDeadline(deadline, "a write") { [client, logger, statements] in
                 try await client.withTransaction(logger: logger) { connection in
-                    var outcomes: [Result<[UInt64], StoreError>] = []
-                    // A savepoint (two more round trips) only where a refused write would
-                    // otherwise fail other callers' writes too.
-                    let alone = batch.count == 1
-                    for (index, item) in batch.enumerated() {
-                        guard item.waiter != nil, !alone, !item.isBarrier else {
-                            outcomes.append(.success(try await item.operation(connection, statements)))
-                            continue
-                        }
-                        try await connection.query("SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
-                        do {
-                            outcomes.append(.success(try await item.operation(connection, statements)))
-                            try await connection.query("RELEASE SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
-                        } catch let error as PSQLError where error.serverInfo != nil {
-                            try await connection.query("ROLLBACK TO SAVEPOINT \(unescaped: "w\(index)")", logger: logger)
-                            outcomes.append(.failure(PostgresStore.storeError(error)))
-                        }
-                    }
-                    return outcomes
+                    try await Self.run(batch, on: connection, statements)
                 }
             }
         } catch {
             let failure = PostgresStore.storeError(error)
+            if !failure.isUnavailable, batch.count > 1 {
+                // Refused, not away: one of them, alone, is the reason.
+                var retry: [Item] = []
+                for item in batch { retry += await commit([item]) }
+                return retry
+            }
             let unanswered = batch.filter { $0.waiter == nil }
             logger.error("postgres write failed", metadata: [
                 "error": "\(failure)", "writes": "\(batch.count)", "kept_to_retry": "\(failure.isUnavailable ? unanswered.count : 0)",
@@ -156,5 +153,30 @@ final class PostgresWriter: Sendable {
         }
         for (item, outcome) in zip(batch, outcomes) { item.waiter?.resume(returning: outcome) }
         return []
+    }
+
+    /// The batch in one transaction: runs of task changes as multi-row statements, operations in
+    /// between in their place. Each item's outcome is the seqs of its own changes found lost.
+    private static func run(_ batch: [Item], on connection: PostgresConnection, _ statements: Statements) async throws -> [Result<[UInt64], StoreError>] {
+        if statements.asynchronousCommit { try await connection.query("SET LOCAL synchronous_commit = off", logger: statements.logger) }
+        var lost: Set<UInt64> = []
+        var lostByOperation: [Int: [UInt64]] = [:]
+        var pending: [TaskChange] = []
+        for (index, item) in batch.enumerated() {
+            switch item.work {
+            case let .changes(changes): pending += changes
+            case .barrier: break
+            case let .operation(operation):
+                lost.formUnion(try await statements.apply(pending, on: connection))
+                pending.removeAll()
+                lostByOperation[index] = try await operation(connection, statements)
+            }
+        }
+        lost.formUnion(try await statements.apply(pending, on: connection))
+        return batch.indices.map { index in
+            if let found = lostByOperation[index] { return .success(found) }
+            guard case let .changes(changes) = batch[index].work, !lost.isEmpty else { return .success([]) }
+            return .success(changes.compactMap { $0.seq }.filter { lost.contains($0) })
+        }
     }
 }

@@ -22,82 +22,173 @@ struct Statements: Sendable {
     static let leaseColumns = TaskChange.leaseColumns
     static let updateColumns = TaskChange.updateColumns
 
-    static let insertSQL = """
-        INSERT INTO tasks (\(TaskRecord.postgresColumns.joined(separator: ", ")), owner, rank)
-        VALUES (\((1...TaskRecord.postgresColumns.count + 2).map { "$\($0)" }.joined(separator: ", ")))
-        """
+    /// Rows per multi-row statement: well under PostgreSQL's 65535 bound parameters.
+    static let rowsPerStatement = 500
 
-    /// `UPDATE` of `columns` fenced by seq ($1), owner ($2) and unfinished status; values from $3.
-    /// A leased task that no node holds (its node was taken for dead, but lives) may still be
-    /// written with its current lease: the lease decides, as it would for a result elsewhere.
-    static func fencedUpdate(_ columns: [String], extra: String = "") -> String {
-        let sets = columns.enumerated().map { "\($1) = $\($0 + 3)" }.joined(separator: ", ")
-        let lease = "$\(columns.firstIndex(of: "lease")! + 3)"
+    static let insertColumns = TaskRecord.postgresColumns + ["owner", "rank"]
+
+    /// The columns a fenced update may write, with their SQL types (a `VALUES` list types its
+    /// columns from its rows, so each bound value is cast).
+    static let columnTypes: [String: String] = [
+        "status": "text", "attempt": "integer", "assigned_to": "text", "worker_type": "text", "lease": "text",
+        "lease_expires_at": "double precision", "assigned_at": "double precision", "not_before": "double precision",
+        "reserved_usd": "double precision", "reserved_until": "double precision", "held_reason": "text",
+        "completed_at": "double precision", "result": "text", "errors": "text", "cost_usd": "double precision",
+        "rank": "double precision",
+    ]
+
+    /// `INSERT` of `rows` whole rows; values from $1, a row after another.
+    static func insertSQL(rows: Int) -> String {
+        "INSERT INTO tasks (\(insertColumns.joined(separator: ", "))) VALUES \(placeholders(rows: rows, columns: insertColumns.count))"
+    }
+
+    /// `UPDATE` of `columns` for `rows` tasks, fenced by owner ($1) and unfinished status; each
+    /// row's seq and values from $2, a row after another; returns the seqs written. A leased task
+    /// that no node holds (its node was taken for dead, but lives) may still be written with its
+    /// current lease: the lease decides, as it would for a result elsewhere.
+    static func fencedUpdate(_ columns: [String], rows: Int, owner: String = "t.owner") -> String {
+        let sets = (columns.map { "\($0) = v.\($0)" } + ["owner = \(owner)"]).joined(separator: ", ")
+        let types = ["bigint"] + columns.map { columnTypes[$0]! }
         return """
-            UPDATE tasks SET \(sets)\(extra) WHERE seq = $1 AND status NOT IN (\(TaskRecord.finishedSQL))
-            AND (owner = $2 OR (owner IS NULL AND status = 'assigned' AND lease = \(lease)))
-            RETURNING status
+            UPDATE tasks AS t SET \(sets)
+            FROM (VALUES \(placeholders(rows: rows, columns: types.count, offset: 1, types: types))) AS v(seq, \(columns.joined(separator: ", ")))
+            WHERE t.seq = v.seq AND t.status NOT IN (\(TaskRecord.finishedSQL))
+            AND (t.owner = $1 OR (t.owner IS NULL AND t.status = 'assigned' AND t.lease = v.lease))
+            RETURNING t.seq
             """
     }
 
-    static let leaseSQL = fencedUpdate(leaseColumns)
-    /// A finished task leaves its owner: nothing holds it any more.
-    static let updateSQL = fencedUpdate(updateColumns, extra: ", owner = CASE WHEN $3 IN (\(TaskRecord.finishedSQL)) THEN NULL ELSE owner END")
-    static let releaseSQL = fencedUpdate(updateColumns, extra: ", owner = NULL, rank = $\(updateColumns.count + 3)")
+    /// "($1, $2), ($3, $4)": `rows` groups of `columns` placeholders from `offset + 1`, each cast
+    /// to its type when `types` are given.
+    static func placeholders(rows: Int, columns: Int, offset: Int = 0, types: [String]? = nil) -> String {
+        (0..<rows).map { row in
+            "(" + (0..<columns).map { column in
+                let n = offset + row * columns + column + 1
+                return types.map { "$\(n)::\($0[column])" } ?? "$\(n)"
+            }.joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
+    }
 
-    func rank(priority: Int, enqueuedAt: Double) -> Double { enqueuedAt - Double(priority) * priorityWeight }
+    /// How each kind of fenced change writes: its columns, its values, and what becomes of the owner.
+    private enum Fenced {
+        case lease, update, release
 
-    /// Applies one change; returns the seqs it found held by another node (not written).
-    func apply(_ change: TaskChange, on connection: PostgresConnection) async throws -> [UInt64] {
-        switch change {
-        case let .insert(r), let .insertHeld(r):
-            var binds = PostgresBindings()
-            r.appendBindings(to: &binds)
-            // In the shared queue (any node may claim it), or this node's.
-            if case .insertHeld = change, !r.status.isFinal { binds.append(node) } else { binds.append(String?.none) }
-            binds.append(rank(priority: r.priority, enqueuedAt: r.createdAt))
-            try await connection.query(PostgresQuery(unsafeSQL: Self.insertSQL, binds: binds), logger: logger)
-            if r.status.isFinal { try await logCompletion(r, on: connection) }
-            return []
-        case let .job(job):
-            try await connection.query("""
-                INSERT INTO jobs (job_id, name, client, created_at, total, deadline)
-                VALUES (\(job.jobID), \(job.name), \(job.client), \(job.createdAt), \(job.total), \(job.deadline))
-                """, logger: logger)
-            return []
-        case let .lease(r):
-            return try await fenced(Self.leaseSQL, r, on: connection) { $0.appendLeaseValues(of: r) }
-        case let .update(r):
-            return try await fenced(Self.updateSQL, r, on: connection) { $0.appendUpdateValues(of: r) }
-        case let .release(r):
-            return try await fenced(Self.releaseSQL, r, on: connection) { binds in
-                binds.appendUpdateValues(of: r)
-                binds.append(rank(priority: r.priority, enqueuedAt: max(r.notBefore ?? 0, Self.epochNow())))
+        var columns: [String] {
+            switch self {
+            case .lease: Statements.leaseColumns
+            case .update: Statements.updateColumns
+            case .release: Statements.updateColumns + ["rank"]
+            }
+        }
+
+        /// A finished task leaves its owner: nothing holds it any more. A released one is back in the shared queue.
+        var owner: String {
+            switch self {
+            case .lease: "t.owner"
+            case .update: "CASE WHEN v.status IN (\(TaskRecord.finishedSQL)) THEN NULL ELSE t.owner END"
+            case .release: "NULL"
             }
         }
     }
 
-    private func fenced(_ sql: String, _ r: TaskRecord, on connection: PostgresConnection, values: (inout PostgresBindings) -> Void) async throws -> [UInt64] {
-        var binds = PostgresBindings()
-        binds.append(Int64(r.seq))
-        binds.append(node)
-        values(&binds)
-        var written = false
-        for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { written = true }
-        guard written else { return [r.seq] }
-        if r.status.isFinal { try await logCompletion(r, on: connection) }
-        if tracksReservations, r.reservedUSD == nil {
-            try await connection.query("DELETE FROM reservations WHERE task_id = \(r.taskID)", logger: logger)
+    func rank(priority: Int, enqueuedAt: Double) -> Double { enqueuedAt - Double(priority) * priorityWeight }
+
+    /// Applies `changes` in order, consecutive ones of a kind as one statement; returns the seqs
+    /// found held by another node (not written).
+    func apply(_ changes: [TaskChange], on connection: PostgresConnection) async throws -> [UInt64] {
+        var lost: [UInt64] = []
+        var index = changes.startIndex
+        while index < changes.endIndex {
+            if case let .job(job) = changes[index] {
+                try await insertJob(job, on: connection)
+                index += 1
+                continue
+            }
+            // The run: changes of the first one's kind, each task once (a row updated twice by
+            // one statement would take only one of the two).
+            let first = changes[index]
+            var run: [TaskRecord] = []
+            var seqs: Set<UInt64> = []
+            while index < changes.endIndex, run.count < Self.rowsPerStatement, changes[index].isSameKind(as: first),
+                  let record = changes[index].record, seqs.insert(record.seq).inserted {
+                run.append(record)
+                index += 1
+            }
+            switch first {
+            case .insert: try await insert(run, held: false, on: connection)
+            case .insertHeld: try await insert(run, held: true, on: connection)
+            case .lease: lost += try await fenced(.lease, run, on: connection)
+            case .update: lost += try await fenced(.update, run, on: connection)
+            case .release: lost += try await fenced(.release, run, on: connection)
+            case .job: break
+            }
         }
-        return []
+        return lost
+    }
+
+    private func insert(_ records: [TaskRecord], held: Bool, on connection: PostgresConnection) async throws {
+        guard !records.isEmpty else { return }
+        var binds = PostgresBindings(capacity: records.count * Self.insertColumns.count)
+        for r in records {
+            r.appendBindings(to: &binds)
+            // In the shared queue (any node may claim it), or this node's.
+            binds.append(held && !r.status.isFinal ? node : String?.none)
+            binds.append(rank(priority: r.priority, enqueuedAt: r.createdAt))
+        }
+        try await connection.query(PostgresQuery(unsafeSQL: Self.insertSQL(rows: records.count), binds: binds), logger: logger)
+        try await logCompletions(records.filter { $0.status.isFinal }, on: connection)
+    }
+
+    private func insertJob(_ job: JobRecord, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO jobs (job_id, name, client, created_at, total, deadline)
+            VALUES (\(job.jobID), \(job.name), \(job.client), \(job.createdAt), \(job.total), \(job.deadline))
+            """, logger: logger)
+    }
+
+    /// One fenced `UPDATE` of `records`; returns the seqs it did not write.
+    private func fenced(_ kind: Fenced, _ records: [TaskRecord], on connection: PostgresConnection) async throws -> [UInt64] {
+        guard !records.isEmpty else { return [] }
+        var binds = PostgresBindings(capacity: 1 + records.count * (kind.columns.count + 1))
+        binds.append(node)
+        for r in records {
+            binds.append(Int64(r.seq))
+            switch kind {
+            case .lease: binds.appendLeaseValues(of: r)
+            case .update: binds.appendUpdateValues(of: r)
+            case .release:
+                binds.appendUpdateValues(of: r)
+                binds.append(rank(priority: r.priority, enqueuedAt: max(r.notBefore ?? 0, Self.epochNow())))
+            }
+        }
+        var written: Set<UInt64> = []
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: Self.fencedUpdate(kind.columns, rows: records.count, owner: kind.owner), binds: binds), logger: logger)
+        for try await seq in rows.decode(Int64.self) { written.insert(UInt64(seq)) }
+        let done = records.filter { written.contains($0.seq) }
+        try await logCompletions(done.filter { $0.status.isFinal }, on: connection)
+        if tracksReservations {
+            let settled = done.filter { $0.reservedUSD == nil }.map(\.taskID)
+            if !settled.isEmpty { try await connection.query("DELETE FROM reservations WHERE task_id = ANY(\(settled))", logger: logger) }
+        }
+        return records.map(\.seq).filter { !written.contains($0) }
     }
 
     /// The append-only completion log: its unique task id refuses a second completion.
-    private func logCompletion(_ r: TaskRecord, on connection: PostgresConnection) async throws {
-        try await connection.query("""
-            INSERT INTO completions (task_id, seq, status, attempt, node, at)
-            VALUES (\(r.taskID), \(Int64(r.seq)), \(r.status.rawValue), \(r.attempt), \(node), \(r.completedAt ?? Self.epochNow()))
-            """, logger: logger)
+    private func logCompletions(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
+        guard !records.isEmpty else { return }
+        var binds = PostgresBindings(capacity: records.count * 6)
+        for r in records {
+            binds.append(r.taskID)
+            binds.append(Int64(r.seq))
+            binds.append(r.status.rawValue)
+            binds.append(r.attempt)
+            binds.append(node)
+            binds.append(r.completedAt ?? Self.epochNow())
+        }
+        try await connection.query(PostgresQuery(
+            unsafeSQL: "INSERT INTO completions (task_id, seq, status, attempt, node, at) VALUES \(Self.placeholders(rows: records.count, columns: 6))",
+            binds: binds), logger: logger)
     }
 
     /// The ledger rows, and what they add to each scope's spending of their budget day (the
@@ -126,6 +217,25 @@ struct Statements: Sendable {
     }
 
     static func epochNow() -> Double { Date().timeIntervalSince1970 }
+}
+
+extension TaskChange {
+    /// The task a change writes; nil for a job.
+    var record: TaskRecord? {
+        switch self {
+        case let .insert(r), let .insertHeld(r), let .lease(r), let .update(r), let .release(r): r
+        case .job: nil
+        }
+    }
+
+    var seq: UInt64? { record?.seq }
+
+    func isSameKind(as other: TaskChange) -> Bool {
+        switch (self, other) {
+        case (.insert, .insert), (.insertHeld, .insertHeld), (.lease, .lease), (.update, .update), (.release, .release), (.job, .job): true
+        default: false
+        }
+    }
 }
 
 extension TaskRecord.Status {
