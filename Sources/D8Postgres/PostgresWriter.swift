@@ -127,8 +127,14 @@ final class PostgresWriter: Sendable {
         let outcomes: [Result<[UInt64], StoreError>]
         do {
             outcomes = try await PostgresStore.withDeadline(deadline, "a write") { [client, logger, statements] in
-                try await client.withTransaction(logger: logger) { connection in
-                    try await Self.run(batch, on: connection, statements)
+                let steps = Self.steps(batch, statements)
+                // One statement commits on its own: no BEGIN and COMMIT round trips.
+                if steps.count == 1, case let .statement(planned) = steps[0], !statements.asynchronousCommit {
+                    let lost = try await client.withConnection { try await statements.execute(planned, on: $0) }
+                    return Self.outcomes(batch, lost: Set(lost), byOperation: [:])
+                }
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await Self.run(steps, of: batch, on: connection, statements)
                 }
             }
         } catch {
@@ -155,28 +161,49 @@ final class PostgresWriter: Sendable {
         return []
     }
 
-    /// The batch in one transaction: runs of task changes as multi-row statements, operations in
-    /// between in their place. Each item's outcome is the seqs of its own changes found lost.
-    private static func run(_ batch: [Item], on connection: PostgresConnection, _ statements: Statements) async throws -> [Result<[UInt64], StoreError>] {
-        if statements.asynchronousCommit { try await connection.query("SET LOCAL synchronous_commit = off", logger: statements.logger) }
-        var lost: Set<UInt64> = []
-        var lostByOperation: [Int: [UInt64]] = [:]
+    /// What a batch runs, in order: its task changes as planned statements (consecutive
+    /// changes of a kind, across writes, as one), its operations in their place.
+    private enum Step {
+        case statement(Statements.Planned)
+        case operation(index: Int, Operation)
+    }
+
+    private static func steps(_ batch: [Item], _ statements: Statements) -> [Step] {
+        var steps: [Step] = []
         var pending: [TaskChange] = []
         for (index, item) in batch.enumerated() {
             switch item.work {
             case let .changes(changes): pending += changes
             case .barrier: break
             case let .operation(operation):
-                lost.formUnion(try await statements.apply(pending, on: connection))
+                steps += statements.plan(pending).map(Step.statement)
                 pending.removeAll()
-                lostByOperation[index] = try await operation(connection, statements)
+                steps.append(.operation(index: index, operation))
             }
         }
-        lost.formUnion(try await statements.apply(pending, on: connection))
-        return batch.indices.map { index in
-            if let found = lostByOperation[index] { return .success(found) }
+        return steps + statements.plan(pending).map(Step.statement)
+    }
+
+    /// The steps in one transaction; each item's outcome.
+    private static func run(_ steps: [Step], of batch: [Item], on connection: PostgresConnection, _ statements: Statements) async throws -> [Result<[UInt64], StoreError>] {
+        if statements.asynchronousCommit { try await connection.query("SET LOCAL synchronous_commit = off", logger: statements.logger) }
+        var lost: Set<UInt64> = []
+        var byOperation: [Int: [UInt64]] = [:]
+        for step in steps {
+            switch step {
+            case let .statement(planned): lost.formUnion(try await statements.execute(planned, on: connection))
+            case let .operation(index, operation): byOperation[index] = try await operation(connection, statements)
+            }
+        }
+        return outcomes(batch, lost: lost, byOperation: byOperation)
+    }
+
+    /// Each item's outcome: the seqs of its own changes found lost, or what its operation found.
+    private static func outcomes(_ batch: [Item], lost: Set<UInt64>, byOperation: [Int: [UInt64]]) -> [Result<[UInt64], StoreError>] {
+        batch.indices.map { index in
+            if let found = byOperation[index] { return .success(found) }
             guard case let .changes(changes) = batch[index].work, !lost.isEmpty else { return .success([]) }
-            return .success(changes.compactMap { $0.seq }.filter { lost.contains($0) })
+            return .success(changes.compactMap(\.seq).filter { lost.contains($0) })
         }
     }
 }

@@ -3,6 +3,7 @@ import D8Store
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The SQL of each change, bound for this node: a node writes a task only while it holds it
 /// (`owner`), and never touches a row that has finished.
@@ -37,40 +38,8 @@ struct Statements: Sendable {
         "rank": "double precision",
     ]
 
-    /// `INSERT` of `rows` whole rows; values from $1, a row after another.
-    static func insertSQL(rows: Int) -> String {
-        "INSERT INTO tasks (\(insertColumns.joined(separator: ", "))) VALUES \(placeholders(rows: rows, columns: insertColumns.count))"
-    }
-
-    /// `UPDATE` of `columns` for `rows` tasks, fenced by owner ($1) and unfinished status; each
-    /// row's seq and values from $2, a row after another; returns the seqs written. A leased task
-    /// that no node holds (its node was taken for dead, but lives) may still be written with its
-    /// current lease: the lease decides, as it would for a result elsewhere.
-    static func fencedUpdate(_ columns: [String], rows: Int, owner: String = "t.owner") -> String {
-        let sets = (columns.map { "\($0) = v.\($0)" } + ["owner = \(owner)"]).joined(separator: ", ")
-        let types = ["bigint"] + columns.map { columnTypes[$0]! }
-        return """
-            UPDATE tasks AS t SET \(sets)
-            FROM (VALUES \(placeholders(rows: rows, columns: types.count, offset: 1, types: types))) AS v(seq, \(columns.joined(separator: ", ")))
-            WHERE t.seq = v.seq AND t.status NOT IN (\(TaskRecord.finishedSQL))
-            AND (t.owner = $1 OR (t.owner IS NULL AND t.status = 'assigned' AND t.lease = v.lease))
-            RETURNING t.seq
-            """
-    }
-
-    /// "($1, $2), ($3, $4)": `rows` groups of `columns` placeholders from `offset + 1`, each cast
-    /// to its type when `types` are given.
-    static func placeholders(rows: Int, columns: Int, offset: Int = 0, types: [String]? = nil) -> String {
-        (0..<rows).map { row in
-            "(" + (0..<columns).map { column in
-                let n = offset + row * columns + column + 1
-                return types.map { "$\(n)::\($0[column])" } ?? "$\(n)"
-            }.joined(separator: ", ") + ")"
-        }.joined(separator: ", ")
-    }
-
-    /// How each kind of fenced change writes: its columns, its values, and what becomes of the owner.
-    private enum Fenced {
+    /// How each kind of fenced change writes: its columns, and what becomes of the owner.
+    fileprivate enum Fenced {
         case lease, update, release
 
         var columns: [String] {
@@ -93,14 +62,24 @@ struct Statements: Sendable {
 
     func rank(priority: Int, enqueuedAt: Double) -> Double { enqueuedAt - Double(priority) * priorityWeight }
 
-    /// Applies `changes` in order, consecutive ones of a kind as one statement; returns the seqs
-    /// found held by another node (not written).
-    func apply(_ changes: [TaskChange], on connection: PostgresConnection) async throws -> [UInt64] {
-        var lost: [UInt64] = []
+    /// One statement a batch of changes needs: a change of many tasks, in one round trip and,
+    /// when it is a batch's only statement, committed on its own.
+    struct Planned: Sendable {
+        let query: PostgresQuery
+        /// A fenced update's tasks: those it returns no row for are held by another node.
+        let fenced: [UInt64]?
+    }
+
+    /// The statements that apply `changes` in order: consecutive changes of a kind as one.
+    func plan(_ changes: [TaskChange]) -> [Planned] {
+        var planned: [Planned] = []
         var index = changes.startIndex
         while index < changes.endIndex {
             if case let .job(job) = changes[index] {
-                try await insertJob(job, on: connection)
+                planned.append(Planned(query: """
+                    INSERT INTO jobs (job_id, name, client, created_at, total, deadline)
+                    VALUES (\(job.jobID), \(job.name), \(job.client), \(job.createdAt), \(job.total), \(job.deadline))
+                    """, fenced: nil))
                 index += 1
                 continue
             }
@@ -115,40 +94,42 @@ struct Statements: Sendable {
                 index += 1
             }
             switch first {
-            case .insert: try await insert(run, held: false, on: connection)
-            case .insertHeld: try await insert(run, held: true, on: connection)
-            case .lease: lost += try await fenced(.lease, run, on: connection)
-            case .update: lost += try await fenced(.update, run, on: connection)
-            case .release: lost += try await fenced(.release, run, on: connection)
+            case .insert: planned.append(insert(run, held: false))
+            case .insertHeld: planned.append(insert(run, held: true))
+            case .lease: planned.append(fenced(.lease, run))
+            case .update: planned.append(fenced(.update, run))
+            case .release: planned.append(fenced(.release, run))
             case .job: break
             }
         }
-        return lost
+        return planned
     }
 
-    private func insert(_ records: [TaskRecord], held: Bool, on connection: PostgresConnection) async throws {
-        guard !records.isEmpty else { return }
-        var binds = PostgresBindings(capacity: records.count * Self.insertColumns.count)
+    /// Runs a planned statement; returns the seqs it found held by another node (not written).
+    func execute(_ planned: Planned, on connection: PostgresConnection) async throws -> [UInt64] {
+        let rows = try await connection.query(planned.query, logger: logger)
+        guard let fenced = planned.fenced else { return [] }
+        var written: Set<UInt64> = []
+        for try await seq in rows.decode(Int64.self) { written.insert(UInt64(seq)) }
+        return fenced.filter { !written.contains($0) }
+    }
+
+    private func insert(_ records: [TaskRecord], held: Bool) -> Planned {
+        var binds = PostgresBindings(capacity: records.count * Self.insertColumns.count + 1)
         for r in records {
             r.appendBindings(to: &binds)
             // In the shared queue (any node may claim it), or this node's.
             binds.append(held && !r.status.isFinal ? node : String?.none)
             binds.append(rank(priority: r.priority, enqueuedAt: r.createdAt))
         }
-        try await connection.query(PostgresQuery(unsafeSQL: Self.insertSQL(rows: records.count), binds: binds), logger: logger)
-        try await logCompletions(records.filter { $0.status.isFinal }, on: connection)
+        // A task finished on arrival (a cache hit) goes in the completion log too.
+        let logs = records.contains { $0.status.isFinal }
+        if logs { binds.append(node) }
+        return Planned(query: PostgresQuery(unsafeSQL: Self.insertSQL(rows: records.count, logsCompletions: logs), binds: binds), fenced: nil)
     }
 
-    private func insertJob(_ job: JobRecord, on connection: PostgresConnection) async throws {
-        try await connection.query("""
-            INSERT INTO jobs (job_id, name, client, created_at, total, deadline)
-            VALUES (\(job.jobID), \(job.name), \(job.client), \(job.createdAt), \(job.total), \(job.deadline))
-            """, logger: logger)
-    }
-
-    /// One fenced `UPDATE` of `records`; returns the seqs it did not write.
-    private func fenced(_ kind: Fenced, _ records: [TaskRecord], on connection: PostgresConnection) async throws -> [UInt64] {
-        guard !records.isEmpty else { return [] }
+    /// One fenced `UPDATE` of `records`, with its completion rows and settled reservations.
+    private func fenced(_ kind: Fenced, _ records: [TaskRecord]) -> Planned {
         var binds = PostgresBindings(capacity: 1 + records.count * (kind.columns.count + 1))
         binds.append(node)
         for r in records {
@@ -161,34 +142,81 @@ struct Statements: Sendable {
                 binds.append(rank(priority: r.priority, enqueuedAt: max(r.notBefore ?? 0, Self.epochNow())))
             }
         }
-        var written: Set<UInt64> = []
-        let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: Self.fencedUpdate(kind.columns, rows: records.count, owner: kind.owner), binds: binds), logger: logger)
-        for try await seq in rows.decode(Int64.self) { written.insert(UInt64(seq)) }
-        let done = records.filter { written.contains($0.seq) }
-        try await logCompletions(done.filter { $0.status.isFinal }, on: connection)
-        if tracksReservations {
-            let settled = done.filter { $0.reservedUSD == nil }.map(\.taskID)
-            if !settled.isEmpty { try await connection.query("DELETE FROM reservations WHERE task_id = ANY(\(settled))", logger: logger) }
-        }
-        return records.map(\.seq).filter { !written.contains($0) }
+        let sql = Self.fencedUpdate(kind, rows: records.count, settlesReservations: tracksReservations)
+        return Planned(query: PostgresQuery(unsafeSQL: sql, binds: binds), fenced: records.map(\.seq))
     }
 
-    /// The append-only completion log: its unique task id refuses a second completion.
-    private func logCompletions(_ records: [TaskRecord], on connection: PostgresConnection) async throws {
-        guard !records.isEmpty else { return }
-        var binds = PostgresBindings(capacity: records.count * 6)
-        for r in records {
-            binds.append(r.taskID)
-            binds.append(Int64(r.seq))
-            binds.append(r.status.rawValue)
-            binds.append(r.attempt)
-            binds.append(node)
-            binds.append(r.completedAt ?? Self.epochNow())
+    // MARK: The SQL
+
+    /// The SQL of each statement shape (kind and row count), built once.
+    private static let shapes = Mutex<[String: String]>([:])
+
+    private static func shape(_ key: String, _ build: () -> String) -> String {
+        if let sql = shapes.withLock({ $0[key] }) { return sql }
+        let sql = build()
+        shapes.withLock { $0[key] = sql }
+        return sql
+    }
+
+    /// Rows written by the statement before it (`source`, with task_id, seq, status, attempt and
+    /// completed_at) that are finished, into the append-only completion log, whose unique task
+    /// id refuses a second completion. `node` is the placeholder of this node's id.
+    private static func logCompletions(from source: String, node: String) -> String {
+        """
+        INSERT INTO completions (task_id, seq, status, attempt, node, at)
+        SELECT task_id, seq, status, attempt, \(node), coalesce(completed_at, extract(epoch FROM clock_timestamp()))
+        FROM \(source) WHERE status IN (\(TaskRecord.finishedSQL))
+        """
+    }
+
+    /// `INSERT` of `rows` whole rows (values from $1, a row after another), and their completion
+    /// rows when some are finished (this node's id last).
+    static func insertSQL(rows: Int, logsCompletions: Bool) -> String {
+        shape("insert/\(rows)/\(logsCompletions)") {
+            let insert = "INSERT INTO tasks (\(insertColumns.joined(separator: ", "))) VALUES \(placeholders(rows: rows, columns: insertColumns.count))"
+            guard logsCompletions else { return insert }
+            let node = "$\(rows * insertColumns.count + 1)::text"
+            return "WITH i AS (\(insert) RETURNING task_id, seq, status, attempt, completed_at)\n\(logCompletions(from: "i", node: node))"
         }
-        try await connection.query(PostgresQuery(
-            unsafeSQL: "INSERT INTO completions (task_id, seq, status, attempt, node, at) VALUES \(Self.placeholders(rows: records.count, columns: 6))",
-            binds: binds), logger: logger)
+    }
+
+    /// `UPDATE` of a kind's columns for `rows` tasks, fenced by owner ($1) and unfinished status
+    /// (each row's seq and values from $2, a row after another), with the completion rows of
+    /// those it finishes and, with budgets on, the reservations of those that hold none any
+    /// more; returns the seqs written. A leased task that no node holds (its node was taken for
+    /// dead, but lives) may still be written with its current lease: the lease decides, as it
+    /// would for a result elsewhere.
+    fileprivate static func fencedUpdate(_ kind: Fenced, rows: Int, settlesReservations: Bool) -> String {
+        shape("\(kind)/\(rows)/\(settlesReservations)") {
+            let columns = kind.columns
+            let sets = (columns.map { "\($0) = v.\($0)" } + ["owner = \(kind.owner)"]).joined(separator: ", ")
+            let types = ["bigint"] + columns.map { columnTypes[$0]! }
+            let settled = settlesReservations
+                ? ",\nsettled AS (DELETE FROM reservations WHERE task_id IN (SELECT task_id FROM u WHERE reserved_usd IS NULL))"
+                : ""
+            return """
+                WITH u AS (
+                    UPDATE tasks AS t SET \(sets)
+                    FROM (VALUES \(placeholders(rows: rows, columns: types.count, offset: 1, types: types))) AS v(seq, \(columns.joined(separator: ", ")))
+                    WHERE t.seq = v.seq AND t.status NOT IN (\(TaskRecord.finishedSQL))
+                    AND (t.owner = $1 OR (t.owner IS NULL AND t.status = 'assigned' AND t.lease = v.lease))
+                    RETURNING t.task_id, t.seq, t.status, t.attempt, t.completed_at, t.reserved_usd
+                ),
+                logged AS (\(logCompletions(from: "u", node: "$1")))\(settled)
+                SELECT seq FROM u
+                """
+        }
+    }
+
+    /// "($1, $2), ($3, $4)": `rows` groups of `columns` placeholders from `offset + 1`, each cast
+    /// to its type when `types` are given.
+    static func placeholders(rows: Int, columns: Int, offset: Int = 0, types: [String]? = nil) -> String {
+        (0..<rows).map { row in
+            "(" + (0..<columns).map { column in
+                let n = offset + row * columns + column + 1
+                return types.map { "$\(n)::\($0[column])" } ?? "$\(n)"
+            }.joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
     }
 
     /// The ledger rows, and what they add to each scope's spending of their budget day (the
