@@ -6,7 +6,7 @@ import Synchronization
 /// Applies writes in the order they are queued, in as few transactions and statements as load
 /// allows: while one transaction runs, everything queued meanwhile waits and then goes in the
 /// next one (group commit, as the SQLite store does), and the task changes of a batch go in as
-/// multi-row statements (`Statements.apply`). When the database refuses a batch (a taken
+/// multi-row statements (`Statements.plan`). When the database refuses a batch (a taken
 /// idempotency key, say), each of its writes is tried again alone, so the refusal fails that
 /// caller and no other.
 ///

@@ -43,6 +43,34 @@ struct StorageContractTests {
         }
     }
 
+    /// Writes that arrive together share a commit (and, in PostgreSQL, a statement): a refused
+    /// one fails its own caller and no other, and writes nothing.
+    @Test(arguments: Engine.available)
+    func aRefusalAmongConcurrentWritesFailsOnlyItsCaller(_ engine: Engine) async throws {
+        try await withStorage(engine) { store in
+            try await store.write([.insertHeld(task(1, idempotencyKey: "taken", client: "alice"))])
+            let outcomes = await withTaskGroup(of: (UInt64, Bool).self) { group in
+                for seq in UInt64(2)...41 {
+                    group.addTask {
+                        // Every tenth reuses alice's key; each write is two tasks, so a refusal takes both back.
+                        let key = seq % 10 == 0 ? "taken" : "k\(seq)"
+                        let written = (try? await store.write([
+                            .insertHeld(task(seq, idempotencyKey: key, client: "alice")), .insertHeld(task(seq + 100)),
+                        ])) != nil
+                        return (seq, written)
+                    }
+                }
+                return await group.reduce(into: [UInt64: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            for (seq, written) in outcomes.sorted(by: { $0.key < $1.key }) {
+                #expect(written == (seq % 10 != 0), "write \(seq)")
+                #expect((try await store.record(taskID: "task-\(seq)") != nil) == written, "task \(seq)")
+                #expect((try await store.record(taskID: "task-\(seq + 100)") != nil) == written, "task \(seq + 100)")
+            }
+            #expect(try await store.record(idempotencyKey: "taken", client: "alice")?.seq == 1)
+        }
+    }
+
     @Test(arguments: Engine.available)
     func aFinishedTaskIsFinal(_ engine: Engine) async throws {
         try await withStorage(engine) { store in
