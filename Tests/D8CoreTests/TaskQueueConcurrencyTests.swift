@@ -5,7 +5,7 @@ import Testing
 @testable import D8Core
 import D8Harness
 
-@Suite("TaskQueue under concurrent producers and consumers")
+@Suite("TaskQueue under concurrent producers and consumers", .serialized)
 struct TaskQueueConcurrencyTests {
     /// 4 producers and 4 consumers move a million tasks across all priorities: every task comes
     /// out exactly once.
