@@ -53,7 +53,7 @@ final class PostgresWriter: Sendable {
         self.logger = logger
     }
 
-    /// Runs `operation` in the next transaction and returns once it committed: the seqs it found
+    /// Runs `work` in the next transaction and returns once it committed: the seqs it found
     /// lost, or the error that refused it.
     func perform(_ work: Work) async throws(StoreError) -> [UInt64] {
         let result: Result<[UInt64], StoreError> = await withCheckedContinuation { continuation in
