@@ -68,11 +68,11 @@ extension ChaosRun {
                 try await Task.sleep(for: .seconds(downFor))
                 try processes.startNode(index)
             case let .worker(target):
-                let busy = processes.busyWorkers()
+                let busy = processes.workers.busy(at: processes.urls)
                 let victim = busy.isEmpty || busy.contains(target) ? target : busy.min()!
-                let before = processes.workerKills
-                processes.killWorker(victim)
-                if processes.workerKills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
+                let before = processes.workers.kills
+                processes.workers.kill(victim)
+                if processes.workers.kills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
                 timeline.append("\(when) kill worker \(workerTypes[victim])\(busy.contains(victim) ? " (holding leases)" : ""), down \(String(format: "%.1f", downFor))s")
                 try await Task.sleep(for: .seconds(downFor))
                 try processes.startWorker(victim)
@@ -91,7 +91,7 @@ extension ChaosRun {
         let exited = processes.exitedNodes
         processes.stopAll()
         let tally = load.tally.withLock { $0 }
-        let executions = try ChaosExecutions(path: processes.executionLog)
+        let executions = try ChaosExecutions(path: processes.workers.executionLog)
         var verdict = try ChaosClusterVerdict.check(postgres: postgres, database: database, idsByKey: tally.idsByKey, executions: executions)
         if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
         verdict.problems += tally.refusals.map { "submit refused: \($0)" }
@@ -106,7 +106,7 @@ extension ChaosRun {
             "stuck": verdict.stuck, "failed": verdict.failed, "unanswered_rows": verdict.unanswered, "retried_tasks": verdict.retried,
             "stored": verdict.storedTotal, "completion_rows": verdict.completionRows, "executions": verdict.executions,
             "reexecuted_tasks": verdict.reexecuted, "tasks_holding_reservations": verdict.reservingTasks,
-            "node_kills": processes.nodeKills, "worker_kills": processes.workerKills, "worker_kills_holding_leases": workerKillsHoldingLeases,
+            "node_kills": processes.nodeKills, "worker_kills": processes.workers.kills, "worker_kills_holding_leases": workerKillsHoldingLeases,
             "database_restarts": databaseRestartsDone, "database_restart_seconds": databaseRestartSeconds, "faults": timeline,
             "load_seconds": (loadSeconds * 10).rounded() / 10,
             "seconds": ((ContinuousClock.now - began).seconds * 10).rounded() / 10, "ok": verdict.ok,
@@ -139,32 +139,18 @@ extension ChaosRun {
     /// node's tasks return within seconds), and a budget with priced worker types, so that
     /// leases reserve money the check can find left over.
     static func clusterConfig(workerTypes: [String], postgresURL: String, random: inout SeededGenerator) -> String {
-        let types = workerTypes.map { type in
-            "  \(type):\n    plugin: echo\n    slots: 4\n    delay_ms: \(Int.random(in: 0...50, using: &random))\n    prices: { echo: { input_usd_per_mtok: 1, output_usd_per_mtok: 1 } }"
-        }
-        return """
-            server:
-              store: postgres
-              postgres:
-                url: \(postgresURL)
-                pool: 8
-                timeout: 5s
-                node_timeout: 3s
-            queue:
-              heartbeat_interval: 500ms
-              worker_timeout: 2s
-              task_timeout: 10s
-              retry_backoff: 50ms
-              retry_backoff_max: 200ms
-              max_attempts: 10
-            budgets:
-              daily_usd: 1000000
-            worker_types:
-            \(types.joined(separator: "\n"))
-            task_types:
-              chaos: { route: [\(workerTypes.joined(separator: ", "))], strategy: ordered, spill_after: 200ms }
+        """
+        server:
+          store: postgres
+          postgres:
+            url: \(postgresURL)
+            pool: 8
+            timeout: 5s
+            node_timeout: 3s
+        budgets:
+          daily_usd: 1000000
 
-            """
+        """ + config(workerTypes: workerTypes, random: &random, priced: true)
     }
 
     /// Waits until `tasks` holds every answered task and none is pending, assigned or held,

@@ -2,28 +2,23 @@ import D8Harness
 import Foundation
 
 /// The real `d8` processes of a chaos run: one orchestrator (restarted on its port and data
-/// folder after each SIGKILL) and workers (restarted under the same id). Logs are appended to
-/// files in the run's folder, so a violation can be traced. Kills are counted as they land: a
-/// kill of a process that is not running is not one.
+/// folder after each SIGKILL) and the workers. Logs are appended to files in the run's folder,
+/// so a violation can be traced. Kills are counted as they land: a kill of a process that is
+/// not running is not one.
 final class ChaosProcesses: @unchecked Sendable { // driven by the run's one control thread
     let d8: URL
     let folder: String
     let configPath: String
-    let pluginsDir: String
-    let workerTypes: [String]
+    let workers: ChaosWorkers
     private(set) var port = 0
     private(set) var orchestratorKills = 0
-    private(set) var workerKills = 0
     private var orchestrator: ServeProcess?
-    private var workers: [WorkerProcess?]
 
     init(folder: String, configPath: String, pluginsDir: String, workerTypes: [String]) {
         d8 = D8Binary.url // built beside d8-bench
         self.folder = folder
         self.configPath = configPath
-        self.pluginsDir = pluginsDir
-        self.workerTypes = workerTypes
-        workers = Array(repeating: nil, count: workerTypes.count)
+        workers = ChaosWorkers(folder: folder, configPath: configPath, pluginsDir: pluginsDir, types: workerTypes)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
@@ -35,7 +30,7 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
         for _ in 0..<50 {
             do {
                 let serve = try ServeProcess.start(dataDir: folder + "/data", config: configPath, port: port, logLevel: "warning",
-                                                   binary: d8, standardError: try appending(to: "orchestrator.log"))
+                                                   binary: d8, standardError: try appendingLog("orchestrator.log", in: folder))
                 port = serve.port
                 orchestrator = serve
                 return
@@ -54,38 +49,11 @@ final class ChaosProcesses: @unchecked Sendable { // driven by the run's one con
         orchestrator = nil
     }
 
-    /// Where the Echo plugin of every worker appends "<task_id> <attempt>" per execution.
-    var executionLog: String { folder + "/executions.log" }
-
-    func startWorker(_ index: Int) throws {
-        let type = workerTypes[index]
-        workers[index] = try WorkerProcess.start(
-            type: type, config: configPath, orchestrator: url, id: "chaos-\(type)", arguments: ["--poll-wait", "2", "--log-level", "warning"],
-            environment: ["D8_ECHO_EXECUTION_LOG": executionLog], pluginsDir: pluginsDir, logPath: folder + "/worker-\(type).log", binary: d8)
-    }
-
-    func killWorker(_ index: Int) {
-        guard let worker = workers[index], worker.process.isRunning else { return }
-        worker.kill()
-        workerKills += 1
-        workers[index] = nil
-    }
-
     /// SIGTERM to everything: workers hand back what they hold, the orchestrator flushes.
     func stopAll() {
-        for worker in workers.compactMap({ $0 }) { worker.terminate() }
-        for worker in workers.compactMap({ $0 }) { worker.process.waitUntilExit() }
-        workers = workers.map { _ in nil }
+        workers.stopAll()
         orchestrator?.stop()
         orchestrator = nil
-    }
-
-    private func appending(to name: String) throws -> FileHandle {
-        let path = folder + "/" + name
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw ChaosFailure("cannot write \(path)") }
-        handle.seekToEndOfFile()
-        return handle
     }
 }
 

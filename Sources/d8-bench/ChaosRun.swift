@@ -76,7 +76,7 @@ struct ChaosRun: AsyncParsableCommand {
 
         let processes = ChaosProcesses(folder: folder, configPath: configPath, pluginsDir: pluginsDir, workerTypes: workerTypes)
         try processes.startOrchestrator()
-        for index in workerTypes.indices { try processes.startWorker(index) }
+        for index in workerTypes.indices { try processes.workers.start(index, orchestrator: processes.url) }
         let port = processes.port
         let load = ChaosLoad(tasks: tasks, duration: .seconds(duration), submitters: submitters, seed: seed) { "http://127.0.0.1:\(port)" }
         let loaded = DispatchSemaphore(value: 0)
@@ -98,13 +98,13 @@ struct ChaosRun: AsyncParsableCommand {
                 try processes.startOrchestrator()
             } else {
                 // The seeded worker, unless it holds no lease and another does: a kill must cost leases.
-                let busy = busyWorkers(url: processes.url, workerTypes: workerTypes)
+                let busy = processes.workers.busy(at: [processes.url])
                 let victim = busy.isEmpty || busy.contains(target) ? target : busy.min()!
-                let before = processes.workerKills
-                processes.killWorker(victim)
-                if processes.workerKills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
+                let before = processes.workers.kills
+                processes.workers.kill(victim)
+                if processes.workers.kills > before, busy.contains(victim) { workerKillsHoldingLeases += 1 }
                 try await Task.sleep(for: .seconds(downFor))
-                try processes.startWorker(victim)
+                try processes.workers.start(victim, orchestrator: processes.url)
             }
         }
         loaded.wait()
@@ -112,7 +112,7 @@ struct ChaosRun: AsyncParsableCommand {
         let drained = waitForDrain(url: processes.url, expected: load.tally.withLock { $0.idsByKey.count })
         processes.stopAll()
         let tally = load.tally.withLock { $0 }
-        let executions = try ChaosExecutions(path: processes.executionLog)
+        let executions = try ChaosExecutions(path: processes.workers.executionLog)
         var verdict = try await ChaosVerdict.check(dataDir: folder + "/data", idsByKey: tally.idsByKey, executions: executions,
                                               orchestratorRestarted: processes.orchestratorKills > 0)
         if !drained { verdict.problems.append("the queue did not drain within \(drainTimeout)s") }
@@ -126,7 +126,7 @@ struct ChaosRun: AsyncParsableCommand {
             "retried_tasks": verdict.retried, "stored": verdict.storedTotal,
             "executions": verdict.executions, "reexecuted_tasks": verdict.reexecuted,
             "attempts_rerun_after_restart": verdict.attemptsRerun,
-            "orchestrator_kills": processes.orchestratorKills, "worker_kills": processes.workerKills,
+            "orchestrator_kills": processes.orchestratorKills, "worker_kills": processes.workers.kills,
             "worker_kills_holding_leases": workerKillsHoldingLeases,
             "seconds": ((ContinuousClock.now - began).seconds * 10).rounded() / 10, "ok": verdict.ok,
         ]
@@ -143,9 +143,11 @@ struct ChaosRun: AsyncParsableCommand {
 
     /// Short timers, so a killed worker's tasks come back within seconds. max_attempts is high
     /// because every kill of a holder costs an attempt, and this run tests the kills, not retries.
-    static func config(workerTypes: [String], random: inout SeededGenerator) -> String {
+    /// `priced`: each worker type has a price, so that leases reserve against a budget.
+    static func config(workerTypes: [String], random: inout SeededGenerator, priced: Bool = false) -> String {
+        let price = priced ? "\n    prices: { echo: { input_usd_per_mtok: 1, output_usd_per_mtok: 1 } }" : ""
         let types = workerTypes.map { type in
-            "  \(type):\n    plugin: echo\n    slots: 4\n    delay_ms: \(Int.random(in: 0...50, using: &random))"
+            "  \(type):\n    plugin: echo\n    slots: 4\n    delay_ms: \(Int.random(in: 0...50, using: &random))\(price)"
         }
         return """
             queue:
@@ -161,13 +163,6 @@ struct ChaosRun: AsyncParsableCommand {
               chaos: { route: [\(workerTypes.joined(separator: ", "))], strategy: ordered, spill_after: 200ms }
 
             """
-    }
-
-    /// Indices of the workers that hold leases now, by the orchestrator's list (none if it does not answer).
-    func busyWorkers(url: String, workerTypes: [String]) -> Set<Int> {
-        guard case let .success(list) = APIEndpoint(baseURL: url, token: nil).call("GET", "/api/workers/list", timeout: .seconds(2)) else { return [] }
-        let busy = (list["workers"]?.arrayValue ?? []).filter { ($0["busy_slots"]?.intValue ?? 0) > 0 }.compactMap { $0["worker_id"]?.stringValue }
-        return Set(workerTypes.indices.filter { busy.contains("chaos-\(workerTypes[$0])") })
     }
 
     /// Waits until the store holds every answered task and none is pending, assigned or held.
