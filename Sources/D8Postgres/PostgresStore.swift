@@ -112,7 +112,7 @@ public final class PostgresStore: TaskStorage, Sendable {
             try await client.withTransaction(logger: logger) { connection in
                 var pruned: [PrunedTasks] = []
                 let rows = try await connection.query("""
-                    DELETE FROM tasks WHERE completed_at < \(cutoff) AND status IN (\(unescaped: TaskRecord.finishedSQL))
+                    DELETE FROM tasks WHERE completed_at < \(cutoff) AND status IN (\(unescaped: TaskRecord.finishedList))
                     RETURNING type, status, worker_type, coalesce(cost_usd, 0), cached_from IS NOT NULL, coalesce(saved_usd, 0)
                     """, logger: logger)
                 var counted: [String: PrunedTasks] = [:]
@@ -151,15 +151,20 @@ public final class PostgresStore: TaskStorage, Sendable {
     static func withDeadline<T: Sendable>(_ deadline: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
             let answer = FirstAnswer(continuation)
-            let work = Task {
-                do { answer.give(.success(try await operation())) } catch { answer.give(.failure(storeError(error))) }
-            }
-            Task {
+            let work = Mutex<Task<Void, Never>?>(nil)
+            let timer = Task {
                 try? await Task.sleep(for: deadline)
+                guard !Task.isCancelled else { return }
                 let seconds = deadline.seconds.formatted(.number.precision(.fractionLength(0...1)))
                 if answer.give(.failure(.unavailable(
                     "\(what) took longer than \(seconds) s (a database that is away or slow, or no free connection in the pool)"))) {
-                    work.cancel()
+                    work.withLock { $0 }?.cancel()
+                }
+            }
+            work.withLock { work in
+                work = Task {
+                    do { answer.give(.success(try await operation())) } catch { answer.give(.failure(storeError(error))) }
+                    timer.cancel() // answered: no task stays asleep for the rest of the deadline
                 }
             }
         }
