@@ -64,10 +64,10 @@ extension Orchestrator {
 
     /// Cancels every task of the job that has not finished.
     func cancelJob(_ id: String, by viewer: Viewer) async throws(APIError) -> (JobView, cancelled: Int) {
-        _ = try await job(id, for: viewer) // found, and the viewer's
+        let view = try await job(id, for: viewer) // found, and the viewer's
         if cluster != nil {
             // Its tasks may live at any node, or wait in the shared queue: each is taken over and cancelled.
-            let unfinished = try await read { try await $0.records(jobID: id) }.filter { !$0.status.isFinished }
+            let unfinished = view.tasks.filter { !$0.status.isFinished }
             var cancelled = 0
             for record in unfinished where try await cancel(taskID: record.taskID, by: viewer).record.status == .cancelled {
                 cancelled += 1

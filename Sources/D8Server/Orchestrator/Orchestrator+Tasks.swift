@@ -111,12 +111,12 @@ extension Orchestrator {
         case let .alreadyFinished(record):
             return TaskView(record)
         case .notLive:
+            guard let stored = try await read({ try await $0.record(taskID: taskID) }), viewer.sees(stored) else { throw Self.noTask(taskID) }
+            // Finished, or one orchestrator alone (it holds every unfinished task in memory): cancelling changes nothing.
+            guard cluster != nil, !stored.status.isFinished else { return TaskView(stored) }
             // In a cluster it may live at another node (or wait in the shared queue): take it over, then cancel.
-            if let stored = try await read({ try await $0.record(taskID: taskID) }), viewer.sees(stored), !stored.status.isFinished,
-               try await takeOver(taskID: taskID, lease: nil, workerID: nil) {
-                return try await cancel(taskID: taskID, by: viewer)
-            }
-            return try await storedTask(taskID, for: viewer) // finished, or not the viewer's: cancelling changes nothing
+            if try await takeOver(taskID: taskID, lease: nil, workerID: nil) { return try await cancel(taskID: taskID, by: viewer) }
+            return try await storedTask(taskID, for: viewer) // as another node's decision left it
         }
     }
 
