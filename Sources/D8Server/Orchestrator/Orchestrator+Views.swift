@@ -102,15 +102,18 @@ extension Orchestrator {
     /// `queue` (the same tasks) and its counts of every task by state, in its words.
     func queueSnapshot(limit: Int, for viewer: Viewer) async throws(APIError) -> JSONValue {
         let now = Self.epochNow()
-        var view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
+        let view: (tasks: [Scheduler.QueuedView], total: Int, byType: [String: Int])
         if let cluster {
             // A node holds only a moment's prefetch: the queue is the database's.
             let (tasks, byType) = try await read { _ in try await cluster.queued(limit: limit, client: viewer.client) }
             let aging = config.queue.aging.seconds
             view = (tasks.map { record in
-                let waited = max(0, now - record.createdAt)
-                return Scheduler.QueuedView(record: record, effectivePriority: record.priority + (aging > 0 ? Int(waited / aging) : 0))
+                let level = record.priority - TaskPriority.range.lowerBound
+                return Scheduler.QueuedView(
+                    record: record, effectivePriority: LaneQueue.effectivePriority(level: level, enqueuedAt: record.createdAt, now: now, aging: aging))
             }, byType.values.reduce(0, +), byType)
+        } else {
+            view = core.withLock { $0.scheduler.queueView(limit: limit, now: now, for: viewer) }
         }
         let items: [JSONValue] = view.tasks.map { item in
             let r = item.record
