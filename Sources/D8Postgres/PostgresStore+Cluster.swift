@@ -33,7 +33,7 @@ extension PostgresStore {
                 ORDER BY rank LIMIT $4 FOR UPDATE SKIP LOCKED
             )
             UPDATE tasks SET owner = $1 FROM ready WHERE tasks.seq = ready.seq
-            RETURNING tasks.rank, \(TaskRecord.postgresColumns.map { "tasks.\($0)" }.joined(separator: ", "))
+            RETURNING tasks.rank, \(TaskRecord.columns.map { "tasks.\($0)" }.joined(separator: ", "))
             """, binds: binds)) { row in
             var cells = RowCursor(row)
             let rank: Double = try cells.next()
@@ -62,8 +62,8 @@ extension PostgresStore {
         let taken = try await rows(PostgresQuery(unsafeSQL: """
             WITH before AS (SELECT seq, owner FROM tasks WHERE task_id = $2 FOR UPDATE)
             UPDATE tasks SET owner = $1 FROM before
-            WHERE tasks.seq = before.seq AND status NOT IN (\(TaskRecord.finishedSQL))\(fence)
-            RETURNING before.owner, \(TaskRecord.postgresColumns.map { "tasks.\($0)" }.joined(separator: ", "))
+            WHERE tasks.seq = before.seq AND status NOT IN (\(TaskRecord.finishedList))\(fence)
+            RETURNING before.owner, \(TaskRecord.columns.map { "tasks.\($0)" }.joined(separator: ", "))
             """, binds: binds)) { row in
             var cells = RowCursor(row)
             let previous: String? = try cells.next()
@@ -139,7 +139,7 @@ extension PostgresStore {
                 LIMIT \(limit) FOR UPDATE SKIP LOCKED
             )
             UPDATE tasks SET owner = \(nodeID) FROM orphans WHERE tasks.seq = orphans.seq
-            RETURNING \(unescaped: TaskRecord.postgresColumns.map { "tasks.\($0)" }.joined(separator: ", "))
+            RETURNING \(unescaped: TaskRecord.columns.map { "tasks.\($0)" }.joined(separator: ", "))
             """)
     }
 
@@ -231,7 +231,7 @@ extension PostgresStore {
         if let client { binds.append(client) }
         let filter = client == nil ? "" : " AND client = $2"
         let tasks = try await records(PostgresQuery(unsafeSQL: """
-            \(TaskRecord.selectSQL) WHERE status = 'pending'\(filter) ORDER BY rank LIMIT $1
+            \(TaskRecord.select) WHERE status = 'pending'\(filter) ORDER BY rank LIMIT $1
             """, binds: binds))
         var countBinds = PostgresBindings()
         if let client { countBinds.append(client) }

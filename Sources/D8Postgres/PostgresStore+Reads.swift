@@ -18,15 +18,15 @@ extension PostgresStore {
     }
 
     public func unfinished() async throws(StoreError) -> [TaskRecord] {
-        try await records("\(unescaped: TaskRecord.selectSQL) WHERE status IN ('pending', 'assigned', 'held') ORDER BY seq")
+        try await records("\(unescaped: TaskRecord.select) WHERE status IN (\(unescaped: TaskRecord.unfinishedList)) ORDER BY seq")
     }
 
     public func record(taskID: String) async throws(StoreError) -> TaskRecord? {
-        try await records("\(unescaped: TaskRecord.selectSQL) WHERE task_id = \(taskID)").first
+        try await records("\(unescaped: TaskRecord.select) WHERE task_id = \(taskID)").first
     }
 
     public func record(idempotencyKey: String, client: String?) async throws(StoreError) -> TaskRecord? {
-        try await records("\(unescaped: TaskRecord.selectSQL) WHERE coalesce(client, '') = \(client ?? "") AND idempotency_key = \(idempotencyKey)").first
+        try await records("\(unescaped: TaskRecord.select) WHERE coalesce(client, '') = \(client ?? "") AND idempotency_key = \(idempotencyKey)").first
     }
 
     /// Seqs come from blocks (`seqBlock`); the highest stored is only a floor.
@@ -95,7 +95,7 @@ extension PostgresStore {
         binds.append(max(0, query.offset))
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try await records(PostgresQuery(
-            unsafeSQL: "\(TaskRecord.selectSQL)\(filter) ORDER BY created_at DESC, seq DESC LIMIT $\(values.count + 1) OFFSET $\(values.count + 2)", binds: binds))
+            unsafeSQL: "\(TaskRecord.select)\(filter) ORDER BY created_at DESC, seq DESC LIMIT $\(values.count + 1) OFFSET $\(values.count + 2)", binds: binds))
     }
 
     public func throughput(since: Double, client: String?) async throws(StoreError) -> [MinuteCount] {
@@ -134,12 +134,12 @@ extension PostgresStore {
     }
 
     public func records(jobID: String) async throws(StoreError) -> [TaskRecord] {
-        try await records("\(unescaped: TaskRecord.selectSQL) WHERE job_id = \(jobID) ORDER BY seq")
+        try await records("\(unescaped: TaskRecord.select) WHERE job_id = \(jobID) ORDER BY seq")
     }
 
     public func cacheCandidates(cacheKey: String, since: Double) async throws(StoreError) -> [TaskRecord] {
         try await records("""
-            \(unescaped: TaskRecord.selectSQL) WHERE cache_key = \(cacheKey) AND status = 'completed' AND completed_at >= \(since)
+            \(unescaped: TaskRecord.select) WHERE cache_key = \(cacheKey) AND status = 'completed' AND completed_at >= \(since)
             ORDER BY completed_at DESC LIMIT 4
             """)
     }

@@ -26,7 +26,7 @@ struct Statements: Sendable {
     /// Rows per multi-row statement: well under PostgreSQL's 65535 bound parameters.
     static let rowsPerStatement = 500
 
-    static let insertColumns = TaskRecord.postgresColumns + ["owner", "rank"]
+    static let insertColumns = TaskRecord.columns + ["owner", "rank"]
 
     /// The columns a fenced update may write, with their SQL types (a `VALUES` list types its
     /// columns from its rows, so each bound value is cast).
@@ -54,7 +54,7 @@ struct Statements: Sendable {
         var owner: String {
             switch self {
             case .lease: "t.owner"
-            case .update: "CASE WHEN v.status IN (\(TaskRecord.finishedSQL)) THEN NULL ELSE t.owner END"
+            case .update: "CASE WHEN v.status IN (\(TaskRecord.finishedList)) THEN NULL ELSE t.owner END"
             case .release: "NULL"
             }
         }
@@ -119,11 +119,11 @@ struct Statements: Sendable {
         for r in records {
             r.appendBindings(to: &binds)
             // In the shared queue (any node may claim it), or this node's.
-            binds.append(held && !r.status.isFinal ? node : String?.none)
+            binds.append(held && !r.status.isFinished ? node : String?.none)
             binds.append(rank(priority: r.priority, enqueuedAt: r.createdAt))
         }
         // A task finished on arrival (a cache hit) goes in the completion log too.
-        let logs = records.contains { $0.status.isFinal }
+        let logs = records.contains { $0.status.isFinished }
         if logs { binds.append(node) }
         return Planned(query: PostgresQuery(unsafeSQL: Self.insertSQL(rows: records.count, logsCompletions: logs), binds: binds), fenced: nil)
     }
@@ -165,7 +165,7 @@ struct Statements: Sendable {
         """
         INSERT INTO completions (task_id, seq, status, attempt, node, at)
         SELECT task_id, seq, status, attempt, \(node), coalesce(completed_at, extract(epoch FROM clock_timestamp()))
-        FROM \(source) WHERE status IN (\(TaskRecord.finishedSQL))
+        FROM \(source) WHERE status IN (\(TaskRecord.finishedList))
         """
     }
 
@@ -198,7 +198,7 @@ struct Statements: Sendable {
                 WITH u AS (
                     UPDATE tasks AS t SET \(sets)
                     FROM (VALUES \(placeholders(rows: rows, columns: types.count, offset: 1, types: types))) AS v(seq, \(columns.joined(separator: ", ")))
-                    WHERE t.seq = v.seq AND t.status NOT IN (\(TaskRecord.finishedSQL))
+                    WHERE t.seq = v.seq AND t.status NOT IN (\(TaskRecord.finishedList))
                     AND (t.owner = $1 OR (t.owner IS NULL AND t.status = 'assigned' AND t.lease = v.lease))
                     RETURNING t.task_id, t.seq, t.status, t.attempt, t.completed_at, t.reserved_usd
                 ),
@@ -264,10 +264,6 @@ extension TaskChange {
         default: false
         }
     }
-}
-
-extension TaskRecord.Status {
-    var isFinal: Bool { TaskRecord.Status.finished.contains(self) }
 }
 
 extension PostgresBindings {

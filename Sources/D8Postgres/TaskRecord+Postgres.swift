@@ -1,15 +1,10 @@
 import D8Store
 import PostgresNIO
 
-/// The mapping between `TaskRecord` and a row of the shared `tasks` table: one column list
-/// serves `SELECT`, the insert and the bindings.
+/// The mapping between `TaskRecord` and a row of the shared `tasks` table: SQLite's column list
+/// (`TaskRecord.columns`, in its order) serves `SELECT`, the insert and the bindings.
 extension TaskRecord {
-    /// The same columns as SQLite's, in the same order.
-    static let postgresColumns = TaskRecord.columns
-    static let finishedSQL = Status.finished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-    static let selectSQL = "SELECT \(postgresColumns.joined(separator: ", ")) FROM tasks"
-
-    /// The row's values in `postgresColumns` order.
+    /// The row's values in `columns` order.
     func appendBindings(to binds: inout PostgresBindings) {
         binds.append(Int64(seq))
         binds.append(taskID)
@@ -43,13 +38,13 @@ extension TaskRecord {
         binds.append(savedUSD)
     }
 
-    /// Reads a row that selected `postgresColumns`.
+    /// Reads a row that selected `columns`.
     init(postgres row: PostgresRow) throws(StoreError) {
         var cells = RowCursor(row)
         try self.init(cells: &cells)
     }
 
-    /// Reads `postgresColumns` from where `cells` stands.
+    /// Reads `columns` from where `cells` stands.
     init(cells: inout RowCursor) throws(StoreError) {
         do {
             let seq: Int64 = try cells.next()

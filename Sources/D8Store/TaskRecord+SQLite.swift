@@ -10,10 +10,12 @@ extension TaskRecord {
     ]
 
     /// The final statuses as an SQL list: rows in these never change again.
-    static let finishedList = Status.finished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    package static let finishedList = Status.finished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    /// The statuses a task can still leave, as an SQL list.
+    package static let unfinishedList = Status.unfinished.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// `SELECT <every column> FROM tasks`, to which queries add their WHERE clause.
-    static let select = "SELECT \(columns.joined(separator: ", ")) FROM tasks"
+    package static let select = "SELECT \(columns.joined(separator: ", ")) FROM tasks"
 
     /// Inserts a record or overwrites every column of the row with its seq, unless that row has
     /// finished: a finished task is final, so a late write of an earlier state cannot undo it.

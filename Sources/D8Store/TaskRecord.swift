@@ -9,6 +9,14 @@ extension TaskRecord {
         public static let unfinished: [Status] = [.pending, .assigned, .held]
         /// Statuses `prune` may delete.
         public static let finished: [Status] = [.completed, .failed, .cancelled, .dead, .expired]
+
+        /// One of `finished`: the task never changes again.
+        public var isFinished: Bool {
+            switch self {
+            case .completed, .failed, .cancelled, .dead, .expired: true
+            case .pending, .assigned, .held: false
+            }
+        }
     }
 }
 

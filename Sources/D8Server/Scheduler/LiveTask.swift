@@ -53,13 +53,6 @@ extension TaskRecord {
 }
 
 extension TaskRecord.Status {
-    var isFinished: Bool {
-        switch self {
-        case .completed, .failed, .cancelled, .dead, .expired: true
-        case .pending, .assigned, .held: false
-        }
-    }
-
     /// Not leased, not finished: what a deadline can still expire.
     var waitsForLease: Bool { self == .pending || self == .held }
 }
