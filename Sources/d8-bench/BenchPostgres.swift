@@ -140,13 +140,6 @@ final class BenchPostgres: @unchecked Sendable { // fields are set once; `databa
         return components.string ?? url
     }
 
-    /// The URL without its password.
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
-    }
-
     /// Runs a program to completion from /, its output going to files. posix_spawn and waitpid,
     /// not Foundation's Process: a server the program leaves running (pg_ctl start) inherits
     /// what Process watches for the child's exit, so Process would wait for the server too.

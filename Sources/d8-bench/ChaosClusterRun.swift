@@ -2,6 +2,7 @@ import ArgumentParser
 import D8Client
 import D8Core
 import D8Harness
+import D8Postgres
 import Foundation
 import Synchronization
 
@@ -123,7 +124,7 @@ extension ChaosRun {
             report["logs"] = folder
             // Keep the database for a look, unless it is a throwaway cluster about to go.
             if !postgres.owned {
-                report["database"] = BenchPostgres.redacted(database)
+                report["database"] = PostgresStore.redact(database)
                 postgres.keepDatabases()
             }
         } else {

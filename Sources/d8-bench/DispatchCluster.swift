@@ -1,6 +1,7 @@
 import ArgumentParser
 import D8Core
 import D8Harness
+import D8Postgres
 import Foundation
 
 /// `d8-bench dispatch --store postgres`: the same scenarios as the SQLite run against `--nodes`
@@ -118,7 +119,7 @@ extension DispatchBenchmark {
             "benchmark": "dispatch", "store": "postgres", "nodes": nodes, "cores": ProcessInfo.processInfo.activeProcessorCount,
             "workers": workers, "tasks": tasks, "batched_tasks": batchedTasks, "batch_size": batchSize,
             "postgres": [
-                "cluster": postgres.owned ? "throwaway (scripts/postgres.sh: fsync on, synchronous_commit on)" : BenchPostgres.redacted(postgres.url),
+                "cluster": postgres.owned ? "throwaway (scripts/postgres.sh: fsync on, synchronous_commit on)" : PostgresStore.redact(postgres.url),
                 "version": version ?? "unknown", "pool_per_node": 16,
                 "durability": "disk: synchronous commit; process: asynchronous commit",
             ] as [String: Any],
